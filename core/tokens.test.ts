@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HttpError } from './problem.ts';
+import {
+  importUserTokenSigner,
+  signServiceToken,
+  signUserToken,
+  userTokenVerifier,
+  verifyServiceToken,
+  type UserTokenSigner,
+} from './tokens.ts';
+
+const settings = { issuer: 'edgeflix', audience: 'edgeflix-api' };
+const account = '6f1c1d8e-7d3a-4f6b-9a57-1b2c3d4e5f60';
+const profile = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+let signer: UserTokenSigner;
+let jwks: { keys: JWK[] };
+let verify: ReturnType<typeof userTokenVerifier>;
+
+async function pair(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  return {
+    priv: { ...(await exportJWK(privateKey)), kid },
+    pub: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' },
+  };
+}
+
+beforeAll(async () => {
+  const k = await pair('k1');
+  signer = await importUserTokenSigner(k.priv);
+  jwks = { keys: [k.pub] };
+  verify = userTokenVerifier(jwks, settings);
+});
+
+async function rejection(p: Promise<unknown>): Promise<HttpError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HttpError);
+  return err as HttpError;
+}
+
+const profileClaims = {
+  sub: account,
+  scope: 'profile' as const,
+  pid: profile,
+  mat: 50,
+  plan: 'premium',
+  since: 1_700_000_000,
+};
+
+describe('user tokens', () => {
+  it('round-trip the claims they were signed with', async () => {
+    const { token } = await signUserToken(profileClaims, signer, settings);
+    expect(await verify(token)).toMatchObject(profileClaims);
+  });
+
+  it('are refused once expired, beyond the clock tolerance', async () => {
+    const { token } = await signUserToken(profileClaims, signer, settings, Date.now() - 2 * 3600_000);
+    expect((await rejection(verify(token))).code).toBe('token_expired');
+  });
+
+  it('are accepted within the 30 s clock tolerance after expiry', async () => {
+    const { token } = await signUserToken(profileClaims, signer, settings, Date.now() - 3600_000 - 10_000);
+    await expect(verify(token)).resolves.toMatchObject({ pid: profile });
+  });
+
+  it('with alg "none" are refused', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT', kid: 'k1' })).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const body = Buffer.from(
+      JSON.stringify({ ...profileClaims, iss: settings.issuer, aud: settings.audience, iat: now, exp: now + 600 }),
+    ).toString('base64url');
+    const err = await rejection(verify(`${header}.${body}.`));
+    expect(err.status).toBe(401);
+  });
+
+  it('signed with another key under a trusted kid are refused', async () => {
+    const other = await pair('k1');
+    const { token } = await signUserToken(profileClaims, await importUserTokenSigner(other.priv), settings);
+    expect((await rejection(verify(token))).code).toBe('invalid_token');
+  });
+
+  it('with a pinned-out algorithm (HS256) are refused even with a valid-looking shape', async () => {
+    const token = await new SignJWT({ ...profileClaims })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
+    expect((await rejection(verify(token))).status).toBe(401);
+  });
+
+  it('for another audience or issuer are refused', async () => {
+    const a = await signUserToken(profileClaims, signer, { ...settings, audience: 'someone-else' });
+    const b = await signUserToken(profileClaims, signer, { ...settings, issuer: 'someone-else' });
+    expect((await rejection(verify(a.token))).code).toBe('invalid_token');
+    expect((await rejection(verify(b.token))).code).toBe('invalid_token');
+  });
+
+  it('never crash the verifier on arbitrary input: always a 401', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.base64String(),
+          fc.array(fc.base64String(), { minLength: 3, maxLength: 3 }).map((p) => p.join('.')),
+        ),
+        async (garbage) => {
+          const err = await rejection(verify(garbage));
+          expect(err.status).toBe(401);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('service credentials', () => {
+  const secret = 's'.repeat(40);
+  const req = { method: 'POST', pathAndQuery: '/v1/profiles/x/select' };
+
+  it('verify for the request they were minted for', async () => {
+    const token = await signServiceToken(
+      { htm: req.method, htu: req.pathAndQuery, rid: 'r-12345678', sub: account },
+      secret,
+    );
+    expect(await verifyServiceToken(token, secret, req)).toMatchObject({ sub: account, htu: req.pathAndQuery });
+  });
+
+  it('are refused for another method or path (bound to one request)', async () => {
+    const token = await signServiceToken({ htm: req.method, htu: req.pathAndQuery, rid: 'r-12345678' }, secret);
+    await rejection(verifyServiceToken(token, secret, { ...req, method: 'GET' }));
+    await rejection(verifyServiceToken(token, secret, { ...req, pathAndQuery: '/v1/profiles' }));
+  });
+
+  it('are refused with another secret', async () => {
+    const token = await signServiceToken({ htm: req.method, htu: req.pathAndQuery, rid: 'r-12345678' }, secret);
+    await rejection(verifyServiceToken(token, 't'.repeat(40), req));
+  });
+});

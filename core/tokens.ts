@@ -1,0 +1,193 @@
+/**
+ * Token formats and their checks, shared by the edge (verifies user tokens, mints service
+ * credentials) and the origin (mints user tokens, verifies service credentials).
+ * Algorithms are pinned: ES256 for user tokens, HS256 for the edge→origin service credential.
+ */
+import {
+  SignJWT,
+  jwtVerify,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  type JWK,
+  importJWK,
+  createLocalJWKSet,
+} from 'jose';
+import { z } from 'zod';
+import { HttpError } from './problem.ts';
+
+export const USER_TOKEN_ALG = 'ES256';
+export const SERVICE_TOKEN_ALG = 'HS256';
+export const SERVICE_ISSUER = 'edgeflix-edge';
+export const SERVICE_AUDIENCE = 'edgeflix-origin';
+/** Seconds of clock skew tolerated between whoever signs and whoever verifies. */
+export const CLOCK_TOLERANCE_S = 30;
+export const ACCOUNT_TOKEN_TTL_S = 15 * 60;
+export const PROFILE_TOKEN_TTL_S = 60 * 60;
+export const SERVICE_TOKEN_TTL_S = 60;
+
+const uuid = z.uuid();
+
+/** What an account token grants: listing the account's profiles and selecting one. */
+export const AccountClaims = z.object({
+  sub: uuid,
+  scope: z.literal('account'),
+  plan: z.string(),
+  since: z.number().int(),
+});
+export type AccountClaims = z.infer<typeof AccountClaims>;
+
+/** What a profile token grants: acting as one profile of one account. */
+export const ProfileClaims = z.object({
+  sub: uuid,
+  scope: z.literal('profile'),
+  pid: uuid,
+  mat: z.number().int(),
+  plan: z.string(),
+  since: z.number().int(),
+});
+export type ProfileClaims = z.infer<typeof ProfileClaims>;
+
+export const UserClaims = z.discriminatedUnion('scope', [AccountClaims, ProfileClaims]);
+export type UserClaims = z.infer<typeof UserClaims>;
+
+/** Who the edge says is calling, bound into the service credential with the request it is for. */
+export const ServiceClaims = z.object({
+  iss: z.literal(SERVICE_ISSUER),
+  aud: z.literal(SERVICE_AUDIENCE),
+  htm: z.string(),
+  htu: z.string(),
+  rid: z.string(),
+  sub: uuid.optional(),
+  pid: uuid.optional(),
+  mat: z.number().int().optional(),
+});
+export type ServiceClaims = z.infer<typeof ServiceClaims>;
+
+export interface UserTokenSettings {
+  issuer: string;
+  audience: string;
+}
+
+type SigningKey = Awaited<ReturnType<typeof importJWK>>;
+
+export interface UserTokenSigner {
+  key: SigningKey;
+  kid: string;
+}
+
+/** Imports the origin's private signing key (an EC P-256 JWK with `kid`) once, at start. */
+export async function importUserTokenSigner(jwk: JWK & { kid: string }): Promise<UserTokenSigner> {
+  const key = await importJWK(jwk, USER_TOKEN_ALG);
+  if (key instanceof Uint8Array || key.type !== 'private') throw new Error('The signing JWK must be a private key');
+  return { key, kid: jwk.kid };
+}
+
+/** Signs a user token with the origin's private key. */
+export async function signUserToken(
+  claims: UserClaims,
+  signer: UserTokenSigner,
+  settings: UserTokenSettings,
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: Date }> {
+  const ttl = claims.scope === 'account' ? ACCOUNT_TOKEN_TTL_S : PROFILE_TOKEN_TTL_S;
+  const iat = Math.floor(now / 1000);
+  const { sub, ...rest } = claims;
+  const token = await new SignJWT(rest)
+    .setProtectedHeader({ alg: USER_TOKEN_ALG, kid: signer.kid, typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttl)
+    .setJti(crypto.randomUUID())
+    .sign(signer.key);
+  return { token, expiresAt: new Date((iat + ttl) * 1000) };
+}
+
+/** A verifier for user tokens against a public JWKS (several keys during a rotation). */
+export function userTokenVerifier(jwks: JSONWebKeySet, settings: UserTokenSettings) {
+  const keySet = createLocalJWKSet(jwks);
+  return async (token: string, now?: Date): Promise<UserClaims> => {
+    const { payload } = await verifyOrThrow(() =>
+      jwtVerify(token, keySet, {
+        algorithms: [USER_TOKEN_ALG],
+        issuer: settings.issuer,
+        audience: settings.audience,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+        ...(now ? { currentDate: now } : {}),
+      }),
+    );
+    const parsed = UserClaims.safeParse(payload);
+    if (!parsed.success) throw new HttpError('invalid_token', 'Token claims are not an edgeflix user token');
+    return parsed.data;
+  };
+}
+
+/** The bearer token of an Authorization header, or a 401. */
+export function bearerToken(header: string | null | undefined): string {
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header?.trim() ?? '');
+  if (!match?.[1]) throw new HttpError('unauthenticated', 'Send a token as "Authorization: Bearer <token>"');
+  return match[1];
+}
+
+function secretKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** Mints the short-lived credential the edge sends with every origin call, bound to that request. */
+export async function signServiceToken(
+  claims: Omit<ServiceClaims, 'iss' | 'aud'>,
+  secret: string,
+  now = Date.now(),
+): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: SERVICE_TOKEN_ALG, typ: 'JWT' })
+    .setIssuer(SERVICE_ISSUER)
+    .setAudience(SERVICE_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + SERVICE_TOKEN_TTL_S)
+    .sign(secretKey(secret));
+}
+
+/** Verifies a service credential and that it was minted for this method and path. */
+export async function verifyServiceToken(
+  token: string,
+  secret: string,
+  request: { method: string; pathAndQuery: string },
+): Promise<ServiceClaims> {
+  const { payload } = await verifyOrThrow(() =>
+    jwtVerify(token, secretKey(secret), {
+      algorithms: [SERVICE_TOKEN_ALG],
+      issuer: SERVICE_ISSUER,
+      audience: SERVICE_AUDIENCE,
+      requiredClaims: ['exp', 'iat'],
+      clockTolerance: CLOCK_TOLERANCE_S,
+    }),
+  );
+  const parsed = ServiceClaims.safeParse(payload);
+  if (!parsed.success) throw new HttpError('invalid_token', 'Service credential claims are malformed');
+  if (parsed.data.htm !== request.method || parsed.data.htu !== request.pathAndQuery) {
+    throw new HttpError('invalid_token', 'Service credential was issued for another request');
+  }
+  return parsed.data;
+}
+
+async function verifyOrThrow<T>(verify: () => Promise<T>): Promise<T> {
+  try {
+    return await verify();
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw new HttpError('token_expired', 'Token has expired');
+    if (err instanceof joseErrors.JOSEError) throw new HttpError('invalid_token', describeJoseError(err));
+    throw err;
+  }
+}
+
+function describeJoseError(err: InstanceType<typeof joseErrors.JOSEError>): string {
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `Token claim "${err.claim}" is not acceptable`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'Token algorithm is not allowed';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'Token was not signed by a known key';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'Token signature is invalid';
+  return 'Token is malformed';
+}
