@@ -131,8 +131,22 @@ export function bearerToken(header: string | null | undefined): string {
   return match[1];
 }
 
-function secretKey(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const hmacKeys = new Map<string, Promise<HmacKey>>();
+
+/** The HMAC key for a secret, imported once: importing per request cost more than signing. */
+function secretKey(secret: string): Promise<HmacKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    // Only the current secret and the one before it (rotation) are kept.
+    if (hmacKeys.size >= 2) hmacKeys.clear();
+    hmacKeys.set(secret, key);
+  }
+  return key;
 }
 
 /** Mints the short-lived credential the edge sends with every origin call, bound to that request. */
@@ -148,7 +162,7 @@ export async function signServiceToken(
     .setAudience(SERVICE_AUDIENCE)
     .setIssuedAt(iat)
     .setExpirationTime(iat + SERVICE_TOKEN_TTL_S)
-    .sign(secretKey(secret));
+    .sign(await secretKey(secret));
 }
 
 /** Verifies a service credential and that it was minted for this method and path. */
@@ -157,8 +171,9 @@ export async function verifyServiceToken(
   secret: string,
   request: { method: string; pathAndQuery: string },
 ): Promise<ServiceClaims> {
+  const key = await secretKey(secret);
   const { payload } = await verifyOrThrow(() =>
-    jwtVerify(token, secretKey(secret), {
+    jwtVerify(token, key, {
       algorithms: [SERVICE_TOKEN_ALG],
       issuer: SERVICE_ISSUER,
       audience: SERVICE_AUDIENCE,
