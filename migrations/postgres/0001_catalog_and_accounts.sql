@@ -43,7 +43,8 @@ CREATE TABLE seasons (
   PRIMARY KEY (series_id, season_number)
 );
 ALTER TABLE titles ADD CONSTRAINT titles_episode_season
-  FOREIGN KEY (series_id, season_number) REFERENCES seasons (series_id, season_number) ON DELETE CASCADE;
+  FOREIGN KEY (series_id, season_number) REFERENCES seasons (series_id, season_number) ON DELETE CASCADE
+  DEFERRABLE INITIALLY DEFERRED;
 
 CREATE TABLE title_genres (
   title_id uuid NOT NULL REFERENCES titles (id) ON DELETE CASCADE,
@@ -78,7 +79,7 @@ CREATE TABLE encodings (
   segment_duration_seconds numeric(6, 3) NOT NULL CHECK (segment_duration_seconds > 0),
   segment_count            integer NOT NULL CHECK (segment_count > 0),
   -- Object-store key prefix holding init.mp4 and seg-<n>.m4s for this representation.
-  storage_prefix           text NOT NULL,
+  storage_prefix           text NOT NULL UNIQUE,
   UNIQUE (title_id, codec_family, height, dynamic_range)
 );
 CREATE INDEX encodings_by_title ON encodings (title_id, bandwidth DESC);
@@ -97,9 +98,11 @@ CREATE TABLE audio_tracks (
   is_default               boolean NOT NULL DEFAULT false,
   segment_duration_seconds numeric(6, 3) NOT NULL CHECK (segment_duration_seconds > 0),
   segment_count            integer NOT NULL CHECK (segment_count > 0),
-  storage_prefix           text NOT NULL,
+  storage_prefix           text NOT NULL UNIQUE,
   UNIQUE (title_id, language, codec, channel_layout, role)
 );
+-- A player needs exactly one track to start with; "at most one" is what an index can hold.
+CREATE UNIQUE INDEX audio_tracks_one_default ON audio_tracks (title_id) WHERE is_default;
 
 CREATE TABLE subtitle_tracks (
   id          uuid PRIMARY KEY,
@@ -108,7 +111,7 @@ CREATE TABLE subtitle_tracks (
   label       text NOT NULL,
   kind        text NOT NULL DEFAULT 'subtitles' CHECK (kind IN ('subtitles', 'captions', 'forced')),
   format      text NOT NULL DEFAULT 'webvtt' CHECK (format IN ('webvtt')),
-  storage_key text NOT NULL,
+  storage_key text NOT NULL UNIQUE,
   UNIQUE (title_id, language, kind)
 );
 
