@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import { HttpError, problemResponse } from '../../core/problem.ts';
+import type { OriginDeps, OriginEnv } from './http/context.ts';
+import { requestContext, requireServiceCredential } from './http/middleware.ts';
+import { auth } from './routes/auth.ts';
+import { health } from './routes/health.ts';
+import { profiles } from './routes/profiles.ts';
+
+/** The origin HTTP app: route groups mounted behind the service credential, one error handler. */
+export function createApp(deps: OriginDeps): Hono<OriginEnv> {
+  const app = new Hono<OriginEnv>();
+  app.use('*', requestContext(deps));
+  app.route('/', health);
+  app.use('/v1/*', requireServiceCredential);
+  app.route('/v1/auth', auth);
+  app.route('/v1/profiles', profiles);
+
+  app.notFound((c) =>
+    problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {
+      requestId: c.get('requestId'),
+    }),
+  );
+  app.onError((err, c) => {
+    const requestId = c.get('requestId');
+    if (!(err instanceof HttpError) || err.status >= 500) {
+      c.get('deps').log.error('request_failed', { requestId, route: c.req.routePath, error: err });
+    }
+    return problemResponse(err, { requestId, instance: new URL(c.req.url).pathname });
+  });
+  return app;
+}

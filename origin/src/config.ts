@@ -1,0 +1,129 @@
+/**
+ * Origin configuration: read once from the environment and validated at start. A bad value
+ * fails with a message naming the variable; secrets are never echoed back.
+ */
+import { z } from 'zod';
+import { types as cassandraTypes } from 'cassandra-driver';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const jwk = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key (JSON text)' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.looseObject({
+      kty: z.literal('EC'),
+      crv: z.literal('P-256'),
+      d: z.string().min(1, 'must be a private key (with "d")'),
+      x: z.string(),
+      y: z.string(),
+      kid: z.string().min(1, 'must have a "kid" so keys can rotate'),
+    }),
+  );
+
+/** `SimpleStrategy:1` or `NetworkTopologyStrategy:us-east=3,eu-west=3`. */
+const replication = z.string().transform((text, ctx) => {
+  const simple = /^SimpleStrategy:(\d+)$/.exec(text);
+  if (simple)
+    return { class: 'SimpleStrategy', replication_factor: Number(simple[1]) } as Record<string, string | number>;
+  const nts = /^NetworkTopologyStrategy:((?:[\w.-]+=\d+,?)+)$/.exec(text);
+  if (nts?.[1]) {
+    const out: Record<string, string | number> = { class: 'NetworkTopologyStrategy' };
+    for (const pair of nts[1].split(',').filter(Boolean)) {
+      const [dc, rf] = pair.split('=');
+      if (dc && rf) out[dc] = Number(rf);
+    }
+    return out;
+  }
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must look like "SimpleStrategy:1" or "NetworkTopologyStrategy:dc1=3,dc2=3"',
+  });
+  return z.NEVER;
+});
+
+const consistencyNames = Object.keys(cassandraTypes.consistencies) as [string, ...string[]];
+
+/** Where the data lives: enough for migrations and seeding, which need no secrets. */
+const storeFields = {
+  STORE_MODE: z.enum(['embedded', 'real']).default('embedded'),
+  /** Folder PGlite keeps its data in; `:memory:` for a throwaway database. */
+  EMBEDDED_DATA_DIR: z.string().default('.edgeflix/pglite'),
+  EMBEDDED_PG_PORT: port.default(54320),
+  DATABASE_URL: z.url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  CASSANDRA_CONTACT_POINTS: z.string().default('127.0.0.1:9042'),
+  CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lower-case Cassandra identifier')
+    .default('edgeflix'),
+  CASSANDRA_REPLICATION: replication.default({ class: 'SimpleStrategy', replication_factor: 1 }),
+  CASSANDRA_CONSISTENCY: z.enum(consistencyNames).default('localQuorum'),
+  KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: z.string().default('edgeflix-origin'),
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(3),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+};
+
+const requireDatabaseInRealMode = (
+  env: { STORE_MODE: string; DATABASE_URL?: string | undefined },
+  ctx: z.RefinementCtx,
+) => {
+  if (env.STORE_MODE === 'real' && env.DATABASE_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when STORE_MODE=real' });
+  }
+};
+
+const StoreSchema = z.object(storeFields).superRefine(requireDatabaseInRealMode);
+
+const Schema = z
+  .object({
+    ...storeFields,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port.default(8788),
+    AUTH_SIGNING_JWK: jwk,
+    AUTH_ISSUER: z.string().min(1).default('edgeflix'),
+    AUTH_AUDIENCE: z.string().min(1).default('edgeflix-api'),
+    SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  })
+  .superRefine(requireDatabaseInRealMode);
+
+export type Config = z.output<typeof Schema>;
+export type StoreConfig = z.output<typeof StoreSchema>;
+
+/** Raised when the environment is not a valid configuration; the message names each bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment (empty strings count as unset). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseEnv(Schema, env);
+}
+
+/** Only the store settings (for migrations and seeding). */
+export function loadStoreConfig(env: Record<string, string | undefined> = process.env): StoreConfig {
+  return parseEnv(StoreSchema, env);
+}
+
+function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const variable = issue.path.join('.') || '(environment)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `  ${variable} ${message}`;
+  });
+  throw new ConfigError(`Invalid origin configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,133 @@
+/**
+ * Cassandra connection and the CQL migration runner. The keyspace and its replication come from
+ * configuration; `migrations/cassandra/NNNN_name.cql` files run inside it once each, recorded
+ * with a checksum in `schema_migrations` so an edited, already-applied file is an error.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import cassandra from 'cassandra-driver';
+import { CASSANDRA_MIGRATIONS_TABLE } from '../stores/names.ts';
+
+export interface CassandraSettings {
+  contactPoints: string[];
+  localDataCenter: string;
+  keyspace: string;
+  replication: Record<string, string | number>;
+  consistency: string;
+}
+
+export function cassandraSettings(config: {
+  CASSANDRA_CONTACT_POINTS: string;
+  CASSANDRA_LOCAL_DC: string;
+  CASSANDRA_KEYSPACE: string;
+  CASSANDRA_REPLICATION: Record<string, string | number>;
+  CASSANDRA_CONSISTENCY: string;
+}): CassandraSettings {
+  return {
+    contactPoints: config.CASSANDRA_CONTACT_POINTS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    localDataCenter: config.CASSANDRA_LOCAL_DC,
+    keyspace: config.CASSANDRA_KEYSPACE,
+    replication: config.CASSANDRA_REPLICATION,
+    consistency: config.CASSANDRA_CONSISTENCY,
+  };
+}
+
+function consistencyOf(name: string): number {
+  const value = (cassandra.types.consistencies as unknown as Record<string, number>)[name];
+  if (value === undefined) throw new Error(`Unknown Cassandra consistency "${name}"`);
+  return value;
+}
+
+/** A client bound to the keyspace, preparing every statement, with explicit consistency. */
+export function cassandraClient(settings: CassandraSettings, withKeyspace = true): cassandra.Client {
+  return new cassandra.Client({
+    contactPoints: settings.contactPoints,
+    localDataCenter: settings.localDataCenter,
+    ...(withKeyspace ? { keyspace: settings.keyspace } : {}),
+    queryOptions: { consistency: consistencyOf(settings.consistency), prepare: true },
+    socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+    pooling: { heartBeatInterval: 10000 },
+    // Write timestamps (microseconds) are BigInts in our code.
+    encoding: { useBigIntAsLong: true },
+  });
+}
+
+function replicationCql(replication: Record<string, string | number>): string {
+  const entries = Object.entries(replication).map(
+    ([k, v]) => `'${k.replace(/'/g, "''")}': ${typeof v === 'number' ? v : `'${v.replace(/'/g, "''")}'`}`,
+  );
+  return `{${entries.join(', ')}}`;
+}
+
+/** Splits a CQL file into statements (comments dropped, `;` ends a statement). */
+export function splitCql(text: string): string[] {
+  const withoutComments = text
+    .split('\n')
+    .map((line) => line.replace(/--.*$/, '').replace(/\/\/.*$/, ''))
+    .join('\n');
+  return withoutComments
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export interface MigrationResult {
+  applied: string[];
+  skipped: string[];
+}
+
+/** Creates the keyspace if missing and applies pending CQL migrations; idempotent. */
+export async function migrateCassandra(
+  settings: CassandraSettings,
+  dir: string,
+  log: (line: string) => void = () => {},
+): Promise<MigrationResult> {
+  const admin = cassandraClient(settings, false);
+  try {
+    await admin.connect();
+    await admin.execute(
+      `CREATE KEYSPACE IF NOT EXISTS ${settings.keyspace} WITH replication = ${replicationCql(settings.replication)} AND durable_writes = true`,
+    );
+  } finally {
+    await admin.shutdown();
+  }
+  // Statements in the files name tables without a keyspace: this client is bound to it.
+  const client = cassandraClient(settings, true);
+  const quorum = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
+  try {
+    await client.connect();
+    await client.execute(
+      `CREATE TABLE IF NOT EXISTS ${CASSANDRA_MIGRATIONS_TABLE} (version text PRIMARY KEY, checksum text, applied_at timestamp)`,
+    );
+    const appliedRows = await client.execute(`SELECT version, checksum FROM ${CASSANDRA_MIGRATIONS_TABLE}`, [], quorum);
+    const applied = new Map(appliedRows.rows.map((r) => [String(r['version']), String(r['checksum'])]));
+    const files = (await readdir(dir)).filter((f) => /^\d{4}_[\w-]+\.cql$/.test(f)).sort();
+    const result: MigrationResult = { applied: [], skipped: [] };
+    for (const file of files) {
+      const text = await readFile(path.join(dir, file), 'utf8');
+      const checksum = createHash('sha256').update(text).digest('hex');
+      const recorded = applied.get(file);
+      if (recorded !== undefined) {
+        if (recorded !== checksum) {
+          throw new Error(`Cassandra migration ${file} was changed after it was applied; add a new migration instead`);
+        }
+        result.skipped.push(file);
+        continue;
+      }
+      log(`cassandra: applying ${file}`);
+      for (const statement of splitCql(text)) await client.execute(statement);
+      await client.execute(
+        `INSERT INTO ${CASSANDRA_MIGRATIONS_TABLE} (version, checksum, applied_at) VALUES (?, ?, ?)`,
+        [file, checksum, new Date()],
+        quorum,
+      );
+      result.applied.push(file);
+    }
+    return result;
+  } finally {
+    await client.shutdown();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * PostgreSQL connections (postgres.js) and the SQL migration runner (node-pg-migrate).
+ * The same migrations and queries run on a real server and on the embedded PGlite.
+ */
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { runner } from 'node-pg-migrate';
+import { EMBEDDED_MIGRATIONS_TABLE, PG_MIGRATIONS_TABLE } from '../stores/names.ts';
+
+export const MIGRATIONS_DIR = {
+  postgres: fileURLToPath(new URL('../../../migrations/postgres', import.meta.url)),
+  embedded: fileURLToPath(new URL('../../../migrations/embedded', import.meta.url)),
+  cassandra: fileURLToPath(new URL('../../../migrations/cassandra', import.meta.url)),
+};
+
+/** A pool that never logs query parameters and keeps notices quiet. */
+export function postgresClient(url: string, options: { max: number }): postgres.Sql {
+  return postgres(url, {
+    max: options.max,
+    onnotice: () => {},
+    connect_timeout: 10,
+    idle_timeout: 30,
+    connection: { application_name: 'edgeflix-origin' },
+  });
+}
+
+/** Applies pending migrations: the catalog/accounts set, plus the embedded stand-ins when asked. */
+export async function migratePostgres(
+  databaseUrl: string,
+  options: { embedded: boolean; log?: (line: string) => void },
+): Promise<string[]> {
+  const log = options.log ?? (() => {});
+  const sets = [{ dir: MIGRATIONS_DIR.postgres, table: PG_MIGRATIONS_TABLE }];
+  if (options.embedded) sets.push({ dir: MIGRATIONS_DIR.embedded, table: EMBEDDED_MIGRATIONS_TABLE });
+  const applied: string[] = [];
+  for (const set of sets) {
+    const ran = await runner({
+      databaseUrl,
+      dir: set.dir,
+      direction: 'up',
+      migrationsTable: set.table,
+      checkOrder: true,
+      log: () => {},
+      logger: { info: () => {}, warn: (m: string) => log(m), error: (m: string) => log(m), debug: () => {} },
+    });
+    for (const m of ran) {
+      log(`postgres: applied ${m.name}`);
+      applied.push(m.name);
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,47 @@
+import { createMiddleware } from 'hono/factory';
+import { HttpError } from '../../../core/problem.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
+import { bearerToken, verifyServiceToken } from '../../../core/tokens.ts';
+import type { OriginDeps, OriginEnv } from './context.ts';
+
+/** Makes the dependencies and a request id available, and logs each request once it is answered. */
+export function requestContext(deps: OriginDeps) {
+  return createMiddleware<OriginEnv>(async (c, next) => {
+    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+    c.set('deps', deps);
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header(REQUEST_ID_HEADER, requestId);
+    const caller = c.get('caller') as OriginEnv['Variables']['caller'] | undefined;
+    deps.log.info('http_request', {
+      requestId,
+      profileId: caller?.pid,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+  });
+}
+
+/**
+ * Every /v1 route is reachable only with the edge's service credential, minted for this exact
+ * method and path. Identity comes from its claims, never from request fields.
+ */
+export const requireServiceCredential = createMiddleware<OriginEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header('authorization'));
+  const url = new URL(c.req.url);
+  const claims = await verifyServiceToken(token, c.get('deps').serviceSecret, {
+    method: c.req.method,
+    pathAndQuery: url.pathname + url.search,
+  });
+  c.set('caller', claims);
+  await next();
+});
+
+/** The calling account, or 401 when the edge sent no user identity. */
+export function callerAccount(claims: OriginEnv['Variables']['caller']): string {
+  if (!claims.sub) throw new HttpError('unauthenticated', 'This route needs a signed-in account');
+  return claims.sub;
+}

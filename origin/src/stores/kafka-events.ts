@@ -1,0 +1,108 @@
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { TOPICS, type Topic } from './names.ts';
+import type { EventBus, EventHandler, EventMessage } from './types.ts';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+const EVENT_ID_HEADER = 'event-id';
+
+function decode(
+  topic: Topic,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: Record<string, unknown> | undefined,
+): EventMessage & { topic: Topic } {
+  const header = headers?.[EVENT_ID_HEADER];
+  return {
+    topic,
+    id: Buffer.isBuffer(header) ? header.toString('utf8') : String(header ?? ''),
+    key: key?.toString('utf8') ?? '',
+    value: value ? (JSON.parse(value.toString('utf8')) as Record<string, unknown>) : {},
+  };
+}
+
+/**
+ * Events through Kafka: an idempotent producer (acks=all, one request in flight, so retries
+ * neither duplicate nor reorder within a partition) and consumer groups. Topics are created at
+ * connect with the configured partitions and replication.
+ */
+export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> {
+  const kafka = new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    requestTimeout: 15000,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+  });
+  const admin: Admin = kafka.admin();
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await admin.connect();
+  await ensureTopics(admin, settings);
+  await producer.connect();
+  const consumers = new Set<Consumer>();
+
+  return {
+    async publish(topic, messages) {
+      if (messages.length === 0) return;
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: JSON.stringify(m.value),
+          headers: { [EVENT_ID_HEADER]: m.id },
+        })),
+      });
+    },
+    async subscribe(groupId: string, topic: Topic, handler: EventHandler) {
+      const consumer = kafka.consumer({ groupId, sessionTimeout: 15000, heartbeatInterval: 3000 });
+      consumers.add(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        // An error thrown here is retried by kafkajs and the offset is not committed: at least once.
+        eachMessage: async ({ message }) => {
+          await handler(decode(topic, message.key, message.value, message.headers));
+        },
+      });
+      return {
+        async stop() {
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+    },
+    async ping() {
+      await admin.describeCluster();
+    },
+    async close() {
+      await Promise.allSettled([...consumers].map((c) => c.disconnect()));
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
+
+async function ensureTopics(admin: Admin, settings: KafkaSettings): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = Object.values(TOPICS).filter((t) => !existing.has(t));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((topic) => ({
+      topic,
+      numPartitions: settings.partitions,
+      replicationFactor: settings.replicationFactor,
+    })),
+  });
+}

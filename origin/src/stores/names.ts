@@ -1,0 +1,21 @@
+/** Topic, table and migration-table names, in one place. */
+
+export const TOPICS = {
+  viewingEvents: 'viewing-events',
+} as const;
+export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+
+export const PG_MIGRATIONS_TABLE = 'pgmigrations';
+export const EMBEDDED_MIGRATIONS_TABLE = 'pgmigrations_embedded';
+export const CASSANDRA_MIGRATIONS_TABLE = 'schema_migrations';
+
+export const CASSANDRA_TABLES = {
+  viewingProgress: 'viewing_progress',
+  watchHistory: 'watch_history',
+} as const;
+
+/** Row lifetimes from the design: progress 90 days, history 1 year. */
+export const TTL_SECONDS = {
+  viewingProgress: 90 * 24 * 3600,
+  watchHistory: 365 * 24 * 3600,
+} as const;

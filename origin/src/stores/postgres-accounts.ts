@@ -1,0 +1,70 @@
+import type postgres from 'postgres';
+import type { AccountRecord, AccountStore, ProfileRecord } from './types.ts';
+
+interface AccountRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  plan_id: string;
+  country: string;
+  created_at: Date;
+}
+
+interface ProfileRow {
+  id: string;
+  account_id: string;
+  name: string;
+  language: string;
+  maturity_level: number;
+  is_kids: boolean;
+  avatar: string | null;
+}
+
+const toAccount = (r: AccountRow): AccountRecord => ({
+  id: r.id,
+  email: r.email,
+  passwordHash: r.password_hash,
+  planId: r.plan_id,
+  country: r.country,
+  createdAt: r.created_at,
+});
+
+const toProfile = (r: ProfileRow): ProfileRecord => ({
+  id: r.id,
+  accountId: r.account_id,
+  name: r.name,
+  language: r.language,
+  maturityLevel: r.maturity_level,
+  isKids: r.is_kids,
+  avatar: r.avatar,
+});
+
+/** Accounts and profiles in PostgreSQL (postgres.js; the same SQL runs on PGlite). */
+export function postgresAccountStore(sql: postgres.Sql): AccountStore {
+  return {
+    async findAccountByEmail(email) {
+      const rows = await sql<AccountRow[]>`
+        SELECT id, email, password_hash, plan_id, country, created_at
+        FROM accounts WHERE email = ${email.trim().toLowerCase()}`;
+      return rows[0] ? toAccount(rows[0]) : null;
+    },
+    async getAccount(accountId) {
+      const rows = await sql<AccountRow[]>`
+        SELECT id, email, password_hash, plan_id, country, created_at
+        FROM accounts WHERE id = ${accountId}`;
+      return rows[0] ? toAccount(rows[0]) : null;
+    },
+    async listProfiles(accountId) {
+      const rows = await sql<ProfileRow[]>`
+        SELECT id, account_id, name, language, maturity_level, is_kids, avatar
+        FROM profiles WHERE account_id = ${accountId} ORDER BY created_at, name`;
+      return rows.map(toProfile);
+    },
+    async getProfile(accountId, profileId) {
+      const rows = await sql<ProfileRow[]>`
+        SELECT id, account_id, name, language, maturity_level, is_kids, avatar
+        FROM profiles WHERE account_id = ${accountId} AND id = ${profileId}`;
+      return rows[0] ? toProfile(rows[0]) : null;
+    },
+  };
+}

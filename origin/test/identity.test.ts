@@ -1,0 +1,207 @@
+import { decodeJwt, jwtVerify, createLocalJWKSet } from 'jose';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { asEdge } from './support/as-edge.ts';
+import { makeTestKeys, type TestKeys } from './support/keys.ts';
+import { createTestOrigin, TEST_TOKEN_SETTINGS, type TestOrigin } from './support/origin.ts';
+import { freshDatabase, freshKeyspace } from './support/stack.ts';
+
+const DEMO = { email: 'demo@edgeflix.test', password: 'edgeflix-demo' };
+const FAMILY = { email: 'family@edgeflix.test', password: 'edgeflix-family' };
+
+let keys: TestKeys;
+let origin: TestOrigin;
+let cleanup: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const stack = inject('stack');
+  keys = await makeTestKeys();
+  const db = await freshDatabase(stack.DATABASE_URL, 'identity');
+  const ks = freshKeyspace(stack, 'identity');
+  origin = await createTestOrigin({
+    mode: 'real',
+    keys,
+    databaseUrl: db.url,
+    cassandra: {
+      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
+      localDc: stack.CASSANDRA_LOCAL_DC,
+      keyspace: ks.keyspace,
+    },
+    kafkaBrokers: stack.KAFKA_BROKERS,
+  });
+  cleanup = [() => origin.stop(), () => db.drop(), () => ks.drop()];
+});
+
+afterAll(async () => {
+  for (const step of cleanup) await step();
+});
+
+const call = (c: Parameters<typeof asEdge>[2]) => asEdge(origin, keys.serviceSecret, c);
+
+async function login(creds: { email: string; password: string }): Promise<string> {
+  const res = await call({ method: 'POST', path: '/v1/auth/login', body: creds });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code, type: `urn:edgeflix:problem:${code}` });
+  expect(typeof body['detail']).toBe('string');
+  return body;
+}
+
+describe('login', () => {
+  it('issues a short-lived ES256 account token with iss, aud and exp for the right password', async () => {
+    const token = await login(DEMO);
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(keys.publicJwks), {
+      algorithms: ['ES256'],
+      ...TEST_TOKEN_SETTINGS,
+    });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'test-key-1' });
+    expect(payload).toMatchObject({ scope: 'account', plan: 'premium' });
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(15 * 60);
+  });
+
+  it('treats the email case-insensitively', async () => {
+    await login({ email: 'Demo@EdgeFlix.test', password: DEMO.password });
+  });
+
+  it('answers a wrong password and an unknown email with the same 401', async () => {
+    const wrong = await call({ method: 'POST', path: '/v1/auth/login', body: { ...DEMO, password: 'nope' } });
+    const unknown = await call({
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: { email: 'x@y.test', password: 'nope' },
+    });
+    const a = await expectProblem(wrong, 401, 'invalid_credentials');
+    const b = await expectProblem(unknown, 401, 'invalid_credentials');
+    expect(a['detail']).toBe(b['detail']);
+  });
+
+  it.each([
+    ['malformed JSON', { rawBody: '{"email":' }, 400, 'malformed_json'],
+    ['a wrong type', { body: { email: 'demo@edgeflix.test', password: 42 } }, 400, 'validation_failed'],
+    ['an unknown field', { body: { ...DEMO, admin: true } }, 400, 'validation_failed'],
+    ['a missing field', { body: { email: DEMO.email } }, 400, 'validation_failed'],
+    [
+      'a non-JSON content type',
+      { rawBody: 'email=a', contentType: 'application/x-www-form-urlencoded' },
+      415,
+      'unsupported_media_type',
+    ],
+    ['an oversize body', { body: { ...DEMO, password: 'x'.repeat(20_000) } }, 413, 'payload_too_large'],
+  ])('rejects %s with a problem, never a 5xx', async (_name, input, status, code) => {
+    await expectProblem(await call({ method: 'POST', path: '/v1/auth/login', ...input }), status, code);
+  });
+
+  it('names the offending field in a validation problem', async () => {
+    const res = await call({ method: 'POST', path: '/v1/auth/login', body: { email: 'not-an-email', password: 'x' } });
+    const body = await expectProblem(res, 400, 'validation_failed');
+    expect(body['errors']).toEqual([expect.objectContaining({ path: 'email' })]);
+  });
+});
+
+describe('service credential', () => {
+  it('is required on every /v1 route', async () => {
+    await expectProblem(
+      await call({ method: 'POST', path: '/v1/auth/login', body: DEMO, noCredential: true }),
+      401,
+      'unauthenticated',
+    );
+  });
+
+  it('must be signed with the shared secret', async () => {
+    const res = await call({
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: DEMO,
+      secret: 'another-secret-another-secret-123',
+    });
+    await expectProblem(res, 401, 'invalid_token');
+  });
+
+  it('is bound to the method and path it was minted for', async () => {
+    const res = await call({
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: DEMO,
+      credentialFor: { method: 'GET', path: '/v1/profiles' },
+    });
+    await expectProblem(res, 401, 'invalid_token');
+  });
+
+  it('expires', async () => {
+    const res = await call({ method: 'POST', path: '/v1/auth/login', body: DEMO, now: Date.now() - 10 * 60_000 });
+    await expectProblem(res, 401, 'token_expired');
+  });
+});
+
+describe('profiles', () => {
+  it("lists only the calling account's profiles, kids and adult among them", async () => {
+    const sub = decodeJwt(await login(DEMO)).sub!;
+    const res = await call({ path: '/v1/profiles', sub });
+    expect(res.status).toBe(200);
+    const { profiles } = (await res.json()) as { profiles: { name: string; kids: boolean; maturityLevel: number }[] };
+    expect(profiles.length).toBeGreaterThanOrEqual(3);
+    expect(profiles.some((p) => p.kids)).toBe(true);
+    expect(profiles.some((p) => !p.kids)).toBe(true);
+  });
+
+  it('selecting an own profile returns a profile token naming that profile and its maturity level', async () => {
+    const sub = decodeJwt(await login(DEMO)).sub!;
+    const list = (await (await call({ path: '/v1/profiles', sub })).json()) as {
+      profiles: { id: string; maturityLevel: number }[];
+    };
+    const profile = list.profiles[0]!;
+    const res = await call({ method: 'POST', path: `/v1/profiles/${profile.id}/select`, sub });
+    expect(res.status).toBe(200);
+    const claims = decodeJwt(((await res.json()) as { token: string }).token);
+    expect(claims).toMatchObject({ sub, scope: 'profile', pid: profile.id, mat: profile.maturityLevel });
+  });
+
+  it('never reaches a profile of another account (403), whatever the path says', async () => {
+    const demoSub = decodeJwt(await login(DEMO)).sub!;
+    const familySub = decodeJwt(await login(FAMILY)).sub!;
+    const familyProfiles = (await (await call({ path: '/v1/profiles', sub: familySub })).json()) as {
+      profiles: { id: string }[];
+    };
+    const foreign = familyProfiles.profiles[0]!.id;
+    await expectProblem(
+      await call({ method: 'POST', path: `/v1/profiles/${foreign}/select`, sub: demoSub }),
+      403,
+      'forbidden',
+    );
+  });
+
+  it('answers an unknown profile id like a foreign one (403), so ids cannot be probed', async () => {
+    const sub = decodeJwt(await login(DEMO)).sub!;
+    const res = await call({ method: 'POST', path: '/v1/profiles/00000000-0000-4000-8000-000000000000/select', sub });
+    await expectProblem(res, 403, 'forbidden');
+  });
+
+  it('rejects a profile id that is not a UUID with 400', async () => {
+    const sub = decodeJwt(await login(DEMO)).sub!;
+    await expectProblem(await call({ method: 'POST', path: '/v1/profiles/42/select', sub }), 400, 'validation_failed');
+  });
+
+  it('needs an account identity in the credential', async () => {
+    await expectProblem(await call({ path: '/v1/profiles' }), 401, 'unauthenticated');
+  });
+});
+
+describe('unknown routes and health', () => {
+  it('answers an unknown route with a 404 problem', async () => {
+    await expectProblem(await call({ path: '/v1/nothing-here' }), 404, 'not_found');
+  });
+
+  it('reports every store ready on /readyz', async () => {
+    const res = await origin.app.request('/readyz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'ready',
+      checks: { postgres: { ok: true }, cassandra: { ok: true }, kafka: { ok: true } },
+    });
+  });
+});

@@ -1,0 +1,106 @@
+import { cp, mkdtemp, appendFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import cassandra from 'cassandra-driver';
+import postgres from 'postgres';
+import { describe, expect, inject, it } from 'vitest';
+import { migrateCassandra } from '../src/db/cassandra.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { MIGRATIONS_DIR, migratePostgres } from '../src/db/postgres.ts';
+import { freshDatabase, freshKeyspace } from './support/stack.ts';
+
+async function tables(url: string, schema: string): Promise<string[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ table_name: string }[]>`
+      SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`;
+    return rows.map((r) => r.table_name);
+  } finally {
+    await sql.end();
+  }
+}
+
+describe('PostgreSQL migrations', () => {
+  it('apply to an empty database, then apply nothing the second time', async () => {
+    const db = await freshDatabase(inject('stack').DATABASE_URL, 'migrate');
+    try {
+      expect(await migratePostgres(db.url, { embedded: false })).toHaveLength(1);
+      expect(await migratePostgres(db.url, { embedded: false })).toEqual([]);
+      expect(await tables(db.url, 'public')).toEqual(
+        expect.arrayContaining([
+          'titles',
+          'seasons',
+          'encodings',
+          'audio_tracks',
+          'subtitle_tracks',
+          'accounts',
+          'profiles',
+          'plans',
+        ]),
+      );
+      expect(await tables(db.url, 'embedded')).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('run the same on the embedded PGlite store, with its stand-in tables', async () => {
+    const pg = await startEmbeddedPostgres(null, 0);
+    try {
+      expect(await migratePostgres(pg.url, { embedded: true })).toHaveLength(2);
+      expect(await migratePostgres(pg.url, { embedded: true })).toEqual([]);
+      expect(await tables(pg.url, 'embedded')).toEqual([
+        'consumer_offsets',
+        'events',
+        'viewing_progress',
+        'watch_history',
+      ]);
+    } finally {
+      await pg.stop();
+    }
+  });
+});
+
+describe('Cassandra migrations', () => {
+  it('create the keyspace with the configured replication, apply once, and record what they applied', async () => {
+    const ks = freshKeyspace(inject('stack'), 'migrate');
+    const client = new cassandra.Client({ contactPoints: ks.contactPoints, localDataCenter: ks.localDataCenter });
+    try {
+      expect((await migrateCassandra(ks, MIGRATIONS_DIR.cassandra)).applied).toEqual(['0001_viewing.cql']);
+      const again = await migrateCassandra(ks, MIGRATIONS_DIR.cassandra);
+      expect(again).toEqual({ applied: [], skipped: ['0001_viewing.cql'] });
+      const keyspace = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [
+        ks.keyspace,
+      ]);
+      expect(keyspace.first()?.['replication']).toMatchObject({
+        class: 'org.apache.cassandra.locator.SimpleStrategy',
+        replication_factor: '1',
+      });
+      const created = await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [
+        ks.keyspace,
+      ]);
+      expect(created.rows.map((r) => r['table_name']).sort()).toEqual([
+        'schema_migrations',
+        'viewing_progress',
+        'watch_history',
+      ]);
+    } finally {
+      await client.shutdown();
+      await ks.drop();
+    }
+  });
+
+  it('refuse to run when an applied file was edited afterwards', async () => {
+    const ks = freshKeyspace(inject('stack'), 'migrate_edit');
+    const dir = await mkdtemp(path.join(tmpdir(), 'cql-'));
+    try {
+      await cp(MIGRATIONS_DIR.cassandra, dir, { recursive: true });
+      await migrateCassandra(ks, dir);
+      await appendFile(path.join(dir, '0001_viewing.cql'), '\n-- edited\n');
+      await expect(migrateCassandra(ks, dir)).rejects.toThrow(/0001_viewing\.cql was changed/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await ks.drop();
+    }
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Throwaway databases and keyspaces on the real stack, so test runs never share state with
+ * `npm start` or with each other.
+ */
+import net from 'node:net';
+import postgres from 'postgres';
+import cassandra from 'cassandra-driver';
+import { stackEnv, type StackEnv } from '../../../scripts/stack/index.ts';
+import type { CassandraSettings } from '../../src/db/cassandra.ts';
+
+async function reachable(hostPort: string): Promise<boolean> {
+  const [host, port] = hostPort.split(':');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: host ?? '127.0.0.1', port: Number(port) });
+    socket.setTimeout(2000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+/** The real stack's settings; fails (never skips) when a service is not answering. */
+export async function requireStack(): Promise<StackEnv> {
+  const env = { ...stackEnv(), ...pick(process.env) };
+  const pg = new URL(env.DATABASE_URL);
+  const checks: [string, string][] = [
+    ['PostgreSQL', `${pg.hostname}:${pg.port || '5432'}`],
+    ['Cassandra', env.CASSANDRA_CONTACT_POINTS.split(',')[0] ?? ''],
+    ['Kafka', env.KAFKA_BROKERS.split(',')[0] ?? ''],
+  ];
+  const down = [];
+  for (const [name, hostPort] of checks) if (!(await reachable(hostPort))) down.push(`${name} (${hostPort})`);
+  if (down.length > 0) {
+    throw new Error(
+      `The real stack is not up: ${down.join(', ')} not answering. Run "npm run stack:up" (npm test does it for you).`,
+    );
+  }
+  return env;
+}
+
+function pick(env: NodeJS.ProcessEnv): Partial<StackEnv> {
+  const out: Partial<StackEnv> = {};
+  for (const key of ['DATABASE_URL', 'CASSANDRA_CONTACT_POINTS', 'CASSANDRA_LOCAL_DC', 'KAFKA_BROKERS'] as const) {
+    const value = env[key];
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
+const suffix = () => `${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+
+/** Creates an empty database next to the stack's one; `drop()` removes it. */
+export async function freshDatabase(baseUrl: string, label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `edgeflix_test_${label}_${suffix()}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const again = postgres(baseUrl, { max: 1, onnotice: () => {} });
+      await again.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await again.end();
+    },
+  };
+}
+
+/** Settings for a keyspace of its own (created by the migration runner); `drop()` removes it. */
+export function freshKeyspace(env: StackEnv, label: string): CassandraSettings & { drop(): Promise<void> } {
+  const settings: CassandraSettings = {
+    contactPoints: env.CASSANDRA_CONTACT_POINTS.split(','),
+    localDataCenter: env.CASSANDRA_LOCAL_DC,
+    keyspace: `edgeflix_test_${label}_${suffix()}`,
+    replication: { class: 'SimpleStrategy', replication_factor: 1 },
+    consistency: 'localQuorum',
+  };
+  return {
+    ...settings,
+    async drop() {
+      const client = new cassandra.Client({
+        contactPoints: settings.contactPoints,
+        localDataCenter: settings.localDataCenter,
+      });
+      try {
+        await client.execute(`DROP KEYSPACE IF EXISTS ${settings.keyspace}`);
+      } finally {
+        await client.shutdown();
+      }
+    },
+  };
+}
