@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { HttpError, problemResponse } from '../../../core/problem.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
+import { requireUser } from './http/auth.ts';
+import type { EdgeEnv } from './http/context.ts';
+import { auth } from './routes/auth.ts';
+import { profiles } from './routes/profiles.ts';
+
+/** Routes that answer without a user token; every other /v1 route verifies one first. */
+const PUBLIC_API = new Set(['/v1/auth/login']);
+
+export function createEdgeApp(): Hono<EdgeEnv> {
+  const app = new Hono<EdgeEnv>();
+  app.use('*', async (c, next) => {
+    c.set('requestId', requestIdFrom(c.req.header(REQUEST_ID_HEADER)));
+    await next();
+    c.res.headers.set(REQUEST_ID_HEADER, c.get('requestId'));
+  });
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.use('/v1/*', async (c, next) => {
+    if (PUBLIC_API.has(new URL(c.req.url).pathname)) return next();
+    return requireUser('any')(c, next);
+  });
+  app.route('/v1/auth', auth);
+  app.route('/v1/profiles', profiles);
+
+  app.notFound((c) =>
+    problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {
+      requestId: c.get('requestId'),
+    }),
+  );
+  app.onError((err, c) => {
+    if (!(err instanceof HttpError) || err.status >= 500) {
+      console.error(
+        JSON.stringify({
+          timestamp: new Date().toISOString(),
+          level: 'error',
+          service: 'edge',
+          requestId: c.get('requestId'),
+          event: 'request_failed',
+          metadata: { route: c.req.routePath, error: err instanceof Error ? err.message : String(err) },
+        }),
+      );
+    }
+    return problemResponse(err, { requestId: c.get('requestId'), instance: new URL(c.req.url).pathname });
+  });
+  return app;
+}

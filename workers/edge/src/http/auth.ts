@@ -1,0 +1,41 @@
+import { createMiddleware } from 'hono/factory';
+import { HttpError } from '../../../../core/problem.ts';
+import { bearerToken, userTokenVerifier, type UserClaims } from '../../../../core/tokens.ts';
+import type { EdgeEnv } from './context.ts';
+
+type Verify = ReturnType<typeof userTokenVerifier>;
+let cached: { source: string; verify: Verify } | undefined;
+
+/** One verifier per isolate, rebuilt only when the configured key set changes. */
+function verifierFor(env: Env): Verify {
+  const source = `${env.AUTH_ISSUER}\n${env.AUTH_AUDIENCE}\n${env.AUTH_PUBLIC_JWKS}`;
+  if (cached?.source !== source) {
+    let jwks: unknown;
+    try {
+      jwks = JSON.parse(env.AUTH_PUBLIC_JWKS);
+    } catch {
+      throw new Error('AUTH_PUBLIC_JWKS is not valid JSON');
+    }
+    const verify = userTokenVerifier(jwks as Parameters<typeof userTokenVerifier>[0], {
+      issuer: env.AUTH_ISSUER,
+      audience: env.AUTH_AUDIENCE,
+    });
+    cached = { source, verify };
+  }
+  return cached.verify;
+}
+
+/**
+ * Verifies the caller's token (pinned ES256, exp/iss/aud, known kid) before anything else runs,
+ * and that it grants the scope the route needs.
+ */
+export function requireUser(scope: UserClaims['scope'] | 'any') {
+  return createMiddleware<EdgeEnv>(async (c, next) => {
+    const claims = await verifierFor(c.env)(bearerToken(c.req.header('authorization')));
+    if (scope !== 'any' && claims.scope !== scope) {
+      throw new HttpError('forbidden', `This route needs a ${scope} token, not a ${claims.scope} token`);
+    }
+    c.set('user', claims);
+    await next();
+  });
+}

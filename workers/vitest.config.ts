@@ -1,0 +1,36 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineProject } from 'vitest/config';
+
+/**
+ * Edge tests run inside workerd (the Workers runtime) against a real origin on the real stack,
+ * started by the global setup; its address and the test keys reach the worker as bindings.
+ */
+export default defineProject({
+  plugins: [
+    cloudflareTest(({ inject }) => {
+      const edge = inject('edge');
+      return {
+        main: './edge/src/index.ts',
+        wrangler: { configPath: '../wrangler.toml' },
+        miniflare: {
+          bindings: {
+            ORIGIN_URL: edge.originUrl,
+            AUTH_PUBLIC_JWKS: edge.publicJwks,
+            SERVICE_TOKEN_SECRET: edge.serviceSecret,
+            TEST_SIGNING_JWK: edge.signingJwk,
+            TEST_FOREIGN_SIGNING_JWK: edge.foreignSigningJwk,
+          },
+        },
+      };
+    }),
+  ],
+  test: {
+    name: 'edge',
+    include: ['edge/**/*.test.ts', 'progress-buffer/**/*.test.ts'],
+    globalSetup: ['./test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // After the origin project: the two never compete for the two cores.
+    sequence: { groupOrder: 1 },
+  },
+});
