@@ -1,0 +1,89 @@
+/**
+ * A small, bounded measurement loop: warm up, then run an async operation with fixed concurrency
+ * for a fixed time, recording each call's latency. Our path and its ceiling are measured in the
+ * same run, one after the other, so the ratio is what matters, not the absolute numbers.
+ */
+
+export interface Measurement {
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  count: number;
+}
+
+export interface BenchRow {
+  bench: string;
+  ours: string;
+  ceiling: string;
+  oursResult: Measurement;
+  ceilingResult: Measurement;
+  /** ours / ceiling throughput: 1.0 means no overhead over the ceiling. */
+  ratio: number;
+}
+
+export interface MeasureOptions {
+  durationMs?: number;
+  warmupMs?: number;
+  concurrency?: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function runFor(
+  op: () => Promise<unknown>,
+  ms: number,
+  concurrency: number,
+  latencies?: number[],
+): Promise<number> {
+  const deadline = performance.now() + ms;
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await op();
+        latencies?.push(performance.now() - t);
+        count += 1;
+      }
+    }),
+  );
+  return count;
+}
+
+export async function measure(op: () => Promise<unknown>, options: MeasureOptions = {}): Promise<Measurement> {
+  const { durationMs = 3000, warmupMs = 500, concurrency = 8 } = options;
+  await runFor(op, warmupMs, concurrency);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const count = await runFor(op, durationMs, concurrency, latencies);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    opsPerSec: Math.round(count / elapsed),
+    p50Ms: Number(percentile(latencies, 50).toFixed(3)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(3)),
+    count,
+  };
+}
+
+/** Measures our path and its ceiling side by side. */
+export async function compare(
+  bench: string,
+  ours: { name: string; op: () => Promise<unknown> },
+  ceiling: { name: string; op: () => Promise<unknown> },
+  options?: MeasureOptions,
+): Promise<BenchRow> {
+  const ceilingResult = await measure(ceiling.op, options);
+  const oursResult = await measure(ours.op, options);
+  return {
+    bench,
+    ours: ours.name,
+    ceiling: ceiling.name,
+    oursResult,
+    ceilingResult,
+    ratio: Number((oursResult.opsPerSec / Math.max(1, ceilingResult.opsPerSec)).toFixed(3)),
+  };
+}
