@@ -1,0 +1,182 @@
+/**
+ * Viewing progress: heartbeat validation, the coalescing rule, and the wire types between the
+ * edge, the per-profile ProgressBuffer Durable Object and the origin. Pure code.
+ *
+ * The rule, in one place: for each (profile, title) the state with the later `eventTime` wins;
+ * on equal event times the later arrival wins, recorded as a `tie` counter (0–999) that the
+ * origin folds into Cassandra's write timestamp (eventTime ms × 1000 + tie µs). So the buffer,
+ * Cassandra's last-write-wins and any replay agree, and a late or replayed heartbeat can never
+ * move a position backwards. An exact replay (same event time, device and position) changes nothing.
+ */
+import { z } from 'zod';
+
+/** Position may run this far past the duration (players report slightly past the end). */
+export const POSITION_TOLERANCE_SECONDS = 5;
+/** Heartbeats claiming to be from further in the future than this are refused (bad clocks). */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/** Offline clients may send heartbeats up to this old. */
+export const MAX_HEARTBEAT_AGE_MS = 30 * 24 * 3600_000;
+/** Upper bound of a heartbeat batch from a client that was offline. */
+export const MAX_HEARTBEATS_PER_BATCH = 100;
+export const MAX_TIE = 999;
+/** Default completion threshold (fraction of the duration), per content type. */
+export const DEFAULT_COMPLETION_THRESHOLD = { movie: 0.95, episode: 0.95 } as const;
+/** Continue Watching shows titles started beyond this fraction and not completed. */
+export const CONTINUE_WATCHING_MIN_FRACTION = 0.05;
+
+const uuid = z.uuid();
+const seconds = z.number().finite().nonnegative();
+const deviceId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:-]+$/, 'may contain letters, digits and . _ : - only');
+
+/** One playback heartbeat as a client sends it. `eventTime` is epoch milliseconds. */
+export const Heartbeat = z
+  .strictObject({
+    titleId: uuid,
+    positionSeconds: seconds,
+    durationSeconds: seconds.refine((d) => d > 0, 'must be greater than 0'),
+    eventTime: z.number().int().nonnegative(),
+    deviceId,
+  })
+  .refine((h) => h.positionSeconds <= h.durationSeconds + POSITION_TOLERANCE_SECONDS, {
+    message: `must not exceed durationSeconds by more than ${POSITION_TOLERANCE_SECONDS} s`,
+    path: ['positionSeconds'],
+  });
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
+export const HeartbeatBatch = z.strictObject({
+  heartbeats: z.array(Heartbeat).min(1).max(MAX_HEARTBEATS_PER_BATCH),
+});
+export type HeartbeatBatch = z.infer<typeof HeartbeatBatch>;
+
+/** Why an event time is unacceptable at `now`, or null when it is fine. */
+export function eventTimeProblem(eventTime: number, now: number): string | null {
+  if (eventTime > now + MAX_FUTURE_SKEW_MS) return 'is in the future; check the device clock';
+  if (eventTime < now - MAX_HEARTBEAT_AGE_MS) return 'is more than 30 days old';
+  return null;
+}
+
+/** The latest state of one title for one profile, as buffered and flushed. */
+export const ProgressEntry = z.strictObject({
+  titleId: uuid,
+  positionSeconds: seconds,
+  durationSeconds: seconds,
+  eventTime: z.number().int().nonnegative(),
+  tie: z.number().int().min(0).max(MAX_TIE),
+  deviceId,
+});
+export type ProgressEntry = z.infer<typeof ProgressEntry>;
+
+/** Total order of states for one title: later event time, then higher tie. */
+export function compareEntries(
+  a: Pick<ProgressEntry, 'eventTime' | 'tie'>,
+  b: Pick<ProgressEntry, 'eventTime' | 'tie'>,
+): number {
+  return a.eventTime - b.eventTime || a.tie - b.tie;
+}
+
+/**
+ * Applies a heartbeat to the current state of its title: the new state when it wins, or `null`
+ * when it is older than, or an exact replay of, what is kept.
+ */
+export function applyHeartbeat(current: ProgressEntry | undefined, hb: Heartbeat): ProgressEntry | null {
+  const next = {
+    titleId: hb.titleId,
+    positionSeconds: hb.positionSeconds,
+    durationSeconds: hb.durationSeconds,
+    eventTime: hb.eventTime,
+    deviceId: hb.deviceId,
+  };
+  if (!current || hb.eventTime > current.eventTime) return { ...next, tie: 0 };
+  if (hb.eventTime < current.eventTime) return null;
+  const replay =
+    hb.deviceId === current.deviceId &&
+    hb.positionSeconds === current.positionSeconds &&
+    hb.durationSeconds === current.durationSeconds;
+  if (replay || current.tie >= MAX_TIE) return null;
+  return { ...next, tie: current.tie + 1 };
+}
+
+/** Cassandra write timestamp (µs) for a state: ordered exactly like `compareEntries`. */
+export function writeTimestampMicros(entry: Pick<ProgressEntry, 'eventTime' | 'tie'>): bigint {
+  return BigInt(entry.eventTime) * 1000n + BigInt(entry.tie);
+}
+
+/** The later of two states of one title (either may be missing). */
+export function latest<T extends Pick<ProgressEntry, 'eventTime' | 'tie'>>(
+  a: T | undefined,
+  b: T | undefined,
+): T | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return compareEntries(a, b) >= 0 ? a : b;
+}
+
+// ---- Edge/Durable Object → origin (service credential carries account and profile) ----
+
+/** Upper bound of entries in one flush; the buffer splits larger flushes. */
+export const MAX_FLUSH_ENTRIES = 500;
+
+/** POST /internal/v1/progress/flush: one profile's buffered states. Idempotent by content. */
+export const FlushRequest = z.strictObject({
+  batchId: z.string().min(1).max(64),
+  entries: z.array(ProgressEntry).min(1).max(MAX_FLUSH_ENTRIES),
+});
+export type FlushRequest = z.infer<typeof FlushRequest>;
+
+export const FlushResponse = z.strictObject({
+  /** Entries durably written to the progress store with their events published. */
+  acknowledged: z.number().int().nonnegative(),
+  /** Entries for titles the catalog no longer has: dropped, and safe to forget. */
+  dropped: z.array(uuid),
+});
+export type FlushResponse = z.infer<typeof FlushResponse>;
+
+/** POST /internal/v1/progress/query: stored progress of some titles, merged with buffered states. */
+export const ProgressQuery = z.strictObject({
+  titleIds: z.array(uuid).min(1).max(100),
+  pending: z.array(ProgressEntry).max(MAX_FLUSH_ENTRIES),
+});
+export type ProgressQuery = z.infer<typeof ProgressQuery>;
+
+/** What a client sees of one title's progress. */
+export const ProgressView = z.strictObject({
+  titleId: uuid,
+  positionSeconds: z.number(),
+  durationSeconds: z.number(),
+  progressPercent: z.number(),
+  completed: z.boolean(),
+  lastWatchedAt: z.iso.datetime(),
+  deviceId: z.string(),
+});
+export type ProgressView = z.infer<typeof ProgressView>;
+
+/** POST /internal/v1/continue-watching: the list, merged with the buffer's states. */
+export const ContinueWatchingQuery = z.strictObject({
+  limit: z.number().int().min(1).max(50),
+  pending: z.array(ProgressEntry).max(MAX_FLUSH_ENTRIES),
+});
+export type ContinueWatchingQuery = z.infer<typeof ContinueWatchingQuery>;
+
+/** The design reference's ContinueWatchingItem, plus the ids a client needs to act on it. */
+export const ContinueWatchingItem = z.strictObject({
+  contentId: uuid,
+  seriesId: uuid.nullable(),
+  title: z.string(),
+  episodeInfo: z.string().nullable(),
+  posterUrl: z.string().nullable(),
+  progressPercent: z.number().int(),
+  resumePosition: z.number(),
+  lastWatchedAt: z.iso.datetime(),
+});
+export type ContinueWatchingItem = z.infer<typeof ContinueWatchingItem>;
+
+export const ContinueWatchingResponse = z.strictObject({ items: z.array(ContinueWatchingItem) });
+
+/** Query of GET /v1/continue-watching. */
+export const ContinueWatchingParams = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
