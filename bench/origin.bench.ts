@@ -75,6 +75,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
         completed: false,
         deviceId: 'bench',
         lastWatchedAt: new Date(now + i),
+        tie: 0,
       }));
     };
     const insert =

@@ -3,8 +3,12 @@ import { HttpError, problemResponse } from '../../core/problem.ts';
 import type { OriginDeps, OriginEnv } from './http/context.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
 import { auth } from './routes/auth.ts';
+import { continueWatching } from './routes/continue-watching.ts';
 import { health } from './routes/health.ts';
+import { history } from './routes/history.ts';
 import { profiles } from './routes/profiles.ts';
+import { progress } from './routes/progress.ts';
+import { titles } from './routes/titles.ts';
 
 /** The origin HTTP app: route groups mounted behind the service credential, one error handler. */
 export function createApp(deps: OriginDeps): Hono<OriginEnv> {
@@ -14,6 +18,12 @@ export function createApp(deps: OriginDeps): Hono<OriginEnv> {
   app.use('/v1/*', requireServiceCredential);
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
+  // Routes only the edge and the progress buffer call, composed into the public API at the edge.
+  app.use('/internal/v1/*', requireServiceCredential);
+  app.route('/internal/v1/titles', titles);
+  app.route('/internal/v1/progress', progress);
+  app.route('/internal/v1/continue-watching', continueWatching);
+  app.route('/internal/v1/history', history);
 
   app.notFound((c) =>
     problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {

@@ -94,6 +94,9 @@ const Schema = z
     AUTH_AUDIENCE: z.string().min(1).default('edgeflix-api'),
     SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Fraction of the duration from which a movie / an episode counts as watched. */
+    COMPLETION_THRESHOLD_MOVIE: z.coerce.number().min(0.5).max(1).default(0.95),
+    COMPLETION_THRESHOLD_EPISODE: z.coerce.number().min(0.5).max(1).default(0.95),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   })
   .superRefine(requireDatabaseInRealMode);

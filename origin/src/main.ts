@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { seedIfEmpty } from './seed/bootstrap.ts';
 import { createStores } from './stores/index.ts';
+import { startCompletionConsumer } from './consumers/completions.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,7 +24,9 @@ async function main(): Promise<void> {
     signer,
     tokenSettings: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
     serviceSecret: config.SERVICE_TOKEN_SECRET,
+    completion: { movie: config.COMPLETION_THRESHOLD_MOVIE, episode: config.COMPLETION_THRESHOLD_EPISODE },
   });
+  const completions = await startCompletionConsumer(stores, log);
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
     log.info('origin_listening', { address: `${info.address}:${info.port}`, storeMode: stores.mode }),
   );
@@ -35,11 +38,14 @@ async function main(): Promise<void> {
     log.info('origin_stopping', { signal });
     const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS).unref();
     server.close(() => {
-      void stores.close().finally(() => {
-        clearTimeout(force);
-        log.info('origin_stopped', {});
-        process.exit(0);
-      });
+      void completions
+        .stop()
+        .then(() => stores.close())
+        .finally(() => {
+          clearTimeout(force);
+          log.info('origin_stopped', {});
+          process.exit(0);
+        });
     });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

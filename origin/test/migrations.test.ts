@@ -1,4 +1,4 @@
-import { cp, mkdtemp, appendFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, appendFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
@@ -8,6 +8,12 @@ import { migrateCassandra } from '../src/db/cassandra.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { MIGRATIONS_DIR, migratePostgres } from '../src/db/postgres.ts';
 import { freshDatabase, freshKeyspace } from './support/stack.ts';
+
+/** Migration names in a folder, as the runners report them. */
+async function migrationsIn(dir: string, ext: '.sql' | '.cql'): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(ext)).sort();
+  return ext === '.sql' ? files.map((f) => f.slice(0, -ext.length)) : files;
+}
 
 async function tables(url: string, schema: string): Promise<string[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -24,7 +30,9 @@ describe('PostgreSQL migrations', () => {
   it('apply to an empty database, then apply nothing the second time', async () => {
     const db = await freshDatabase(inject('stack').DATABASE_URL, 'migrate');
     try {
-      expect(await migratePostgres(db.url, { embedded: false })).toHaveLength(1);
+      expect(await migratePostgres(db.url, { embedded: false })).toEqual(
+        await migrationsIn(MIGRATIONS_DIR.postgres, '.sql'),
+      );
       expect(await migratePostgres(db.url, { embedded: false })).toEqual([]);
       expect(await tables(db.url, 'public')).toEqual(
         expect.arrayContaining([
@@ -47,10 +55,14 @@ describe('PostgreSQL migrations', () => {
   it('run the same on the embedded PGlite store, with its stand-in tables', async () => {
     const pg = await startEmbeddedPostgres(null, 0);
     try {
-      expect(await migratePostgres(pg.url, { embedded: true })).toHaveLength(2);
+      expect(await migratePostgres(pg.url, { embedded: true })).toEqual([
+        ...(await migrationsIn(MIGRATIONS_DIR.postgres, '.sql')),
+        ...(await migrationsIn(MIGRATIONS_DIR.embedded, '.sql')),
+      ]);
       expect(await migratePostgres(pg.url, { embedded: true })).toEqual([]);
       expect(await tables(pg.url, 'embedded')).toEqual([
         'consumer_offsets',
+        'continue_watching_hidden',
         'events',
         'viewing_progress',
         'watch_history',
@@ -66,9 +78,10 @@ describe('Cassandra migrations', () => {
     const ks = freshKeyspace(inject('stack'), 'migrate');
     const client = new cassandra.Client({ contactPoints: ks.contactPoints, localDataCenter: ks.localDataCenter });
     try {
-      expect((await migrateCassandra(ks, MIGRATIONS_DIR.cassandra)).applied).toEqual(['0001_viewing.cql']);
+      const files = await migrationsIn(MIGRATIONS_DIR.cassandra, '.cql');
+      expect((await migrateCassandra(ks, MIGRATIONS_DIR.cassandra)).applied).toEqual(files);
       const again = await migrateCassandra(ks, MIGRATIONS_DIR.cassandra);
-      expect(again).toEqual({ applied: [], skipped: ['0001_viewing.cql'] });
+      expect(again).toEqual({ applied: [], skipped: files });
       const keyspace = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [
         ks.keyspace,
       ]);
@@ -80,6 +93,7 @@ describe('Cassandra migrations', () => {
         ks.keyspace,
       ]);
       expect(created.rows.map((r) => r['table_name']).sort()).toEqual([
+        'continue_watching_hidden',
         'schema_migrations',
         'viewing_progress',
         'watch_history',

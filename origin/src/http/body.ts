@@ -7,8 +7,9 @@ export async function jsonBody<S extends z.ZodType>(
   c: AppContext,
   schema: S,
   what = 'request body',
+  maxBytes?: number,
 ): Promise<z.output<S>> {
-  return parseOrThrow(schema, await readJsonBody(c.req.raw), what);
+  return parseOrThrow(schema, await readJsonBody(c.req.raw, maxBytes), what);
 }
 
 /** Like `jsonBody`, but an absent body counts as `{}` (POSTs that take no input). */

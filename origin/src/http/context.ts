@@ -10,6 +10,8 @@ export interface OriginDeps {
   signer: UserTokenSigner;
   tokenSettings: UserTokenSettings;
   serviceSecret: string;
+  /** Fraction of the duration from which a title counts as completed, per content type. */
+  completion: { movie: number; episode: number };
 }
 
 export interface OriginEnv {

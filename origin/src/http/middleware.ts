@@ -45,3 +45,15 @@ export function callerAccount(claims: OriginEnv['Variables']['caller']): string 
   if (!claims.sub) throw new HttpError('unauthenticated', 'This route needs a signed-in account');
   return claims.sub;
 }
+
+/** The calling profile (with its account and maturity level), or 401 when the edge named none. */
+export function callerProfile(claims: OriginEnv['Variables']['caller']): {
+  accountId: string;
+  profileId: string;
+  maturityLevel: number;
+} {
+  if (!claims.sub || !claims.pid || claims.mat === undefined) {
+    throw new HttpError('unauthenticated', 'This route needs a selected profile');
+  }
+  return { accountId: claims.sub, profileId: claims.pid, maturityLevel: claims.mat };
+}

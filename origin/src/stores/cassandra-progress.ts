@@ -1,44 +1,69 @@
 import type cassandra from 'cassandra-driver';
+import { writeTimestampMicros } from '../../../core/progress.ts';
 import { CASSANDRA_TABLES } from './names.ts';
-import type { ContentType, ProgressRecord, ProgressStore } from './types.ts';
+import type { ContentType, HistoryRecord, ProgressRecord, ProgressStore } from './types.ts';
 
 const T = CASSANDRA_TABLES.viewingProgress;
+const H = CASSANDRA_TABLES.watchHistory;
+const HIDDEN = CASSANDRA_TABLES.continueWatchingHidden;
 const COLUMNS =
-  'profile_id, title_id, series_id, content_type, position_seconds, duration_seconds, completed, device_id, last_watched_at';
+  'profile_id, title_id, series_id, content_type, position_seconds, duration_seconds, completed, device_id, last_watched_at, tie';
 
-/** Microseconds since the epoch: Cassandra's write-timestamp unit. */
-export function writeTimestampMicros(at: Date): bigint {
-  return BigInt(at.getTime()) * 1000n;
+/** The write timestamp of a record: event time and tie, as the coalescing rule orders them. */
+export function recordTimestamp(r: Pick<ProgressRecord, 'lastWatchedAt' | 'tie'>): bigint {
+  return writeTimestampMicros({ eventTime: r.lastWatchedAt.getTime(), tie: r.tie });
 }
 
+const uuidOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
 function toRecord(row: cassandra.types.Row): ProgressRecord {
-  const seriesId = row['series_id'] as cassandra.types.Uuid | null;
   return {
     profileId: String(row['profile_id']),
     titleId: String(row['title_id']),
-    seriesId: seriesId === null ? null : String(seriesId),
+    seriesId: uuidOrNull(row['series_id']),
     contentType: row['content_type'] as ContentType,
     positionSeconds: Number(row['position_seconds']),
     durationSeconds: Number(row['duration_seconds']),
     completed: Boolean(row['completed']),
     deviceId: String(row['device_id']),
     lastWatchedAt: row['last_watched_at'] as Date,
+    tie: Number(row['tie'] ?? 0),
   };
 }
 
+function toHistory(row: cassandra.types.Row): HistoryRecord {
+  return {
+    profileId: String(row['profile_id']),
+    titleId: String(row['title_id']),
+    seriesId: uuidOrNull(row['series_id']),
+    contentType: row['content_type'] as ContentType,
+    watchedAt: row['watched_at'] as Date,
+  };
+}
+
+function groupByProfile<T extends { profileId: string }>(records: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const r of records) {
+    const group = groups.get(r.profileId);
+    if (group) group.push(r);
+    else groups.set(r.profileId, [r]);
+  }
+  return [...groups.values()];
+}
+
 /**
- * Progress in Cassandra. Each write carries `USING TIMESTAMP` from the record's event time, so
- * Cassandra's last-write-wins keeps the newest heartbeat whatever order writes arrive in; writes
- * for one profile go in one single-partition (unlogged, hence atomic) batch.
+ * Progress in Cassandra. Each write carries `USING TIMESTAMP` from the record's event time and
+ * tie, so Cassandra's last-write-wins keeps the newest state whatever order writes arrive in;
+ * writes for one profile go in one single-partition (unlogged, hence atomic) batch.
  */
 export function cassandraProgressStore(client: cassandra.Client): ProgressStore {
-  const insert = `INSERT INTO ${T} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+  const insert = `INSERT INTO ${T} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+  const insertHistory = `INSERT INTO ${H} (profile_id, watched_at, title_id, series_id, content_type) VALUES (?, ?, ?, ?, ?)`;
+  const idempotent = { prepare: true, isIdempotent: true } as const;
   return {
     async upsert(records) {
-      const byProfile = new Map<string, ProgressRecord[]>();
-      for (const r of records) byProfile.set(r.profileId, [...(byProfile.get(r.profileId) ?? []), r]);
       await Promise.all(
-        [...byProfile.values()].map((group) =>
+        groupByProfile(records).map((group) =>
           client.batch(
             group.map((r) => ({
               query: insert,
@@ -52,19 +77,21 @@ export function cassandraProgressStore(client: cassandra.Client): ProgressStore 
                 r.completed,
                 r.deviceId,
                 r.lastWatchedAt,
-                writeTimestampMicros(r.lastWatchedAt),
+                r.tie,
+                recordTimestamp(r),
               ],
             })),
-            { prepare: true, logged: false, isIdempotent: true },
+            { ...idempotent, logged: false },
           ),
         ),
       );
     },
     async get(profileId, titleId) {
-      const rs = await client.execute(`SELECT ${COLUMNS} FROM ${T} WHERE profile_id = ? AND title_id = ?`, [
-        profileId,
-        titleId,
-      ]);
+      const rs = await client.execute(
+        `SELECT ${COLUMNS} FROM ${T} WHERE profile_id = ? AND title_id = ?`,
+        [profileId, titleId],
+        idempotent,
+      );
       const row = rs.first();
       return row ? toRecord(row) : null;
     },
@@ -74,13 +101,59 @@ export function cassandraProgressStore(client: cassandra.Client): ProgressStore 
       let pageState: string | undefined;
       do {
         const rs = await client.execute(`SELECT ${COLUMNS} FROM ${T} WHERE profile_id = ?`, [profileId], {
+          ...idempotent,
           fetchSize: 500,
           ...(pageState ? { pageState } : {}),
         });
         for (const row of rs.rows) rows.push(toRecord(row));
         pageState = rs.pageState ?? undefined;
       } while (pageState);
-      return rows.sort((a, b) => b.lastWatchedAt.getTime() - a.lastWatchedAt.getTime());
+      return rows.sort((a, b) => b.lastWatchedAt.getTime() - a.lastWatchedAt.getTime() || b.tie - a.tie);
+    },
+    async hide(profileId, itemId, at) {
+      await client.execute(
+        `INSERT INTO ${HIDDEN} (profile_id, item_id, hidden_at) VALUES (?, ?, ?) USING TIMESTAMP ?`,
+        [profileId, itemId, at, BigInt(at.getTime()) * 1000n],
+        idempotent,
+      );
+    },
+    async hiddenItems(profileId) {
+      const rs = await client.execute(
+        `SELECT item_id, hidden_at FROM ${HIDDEN} WHERE profile_id = ?`,
+        [profileId],
+        idempotent,
+      );
+      return new Map(rs.rows.map((r) => [String(r['item_id']), r['hidden_at'] as Date]));
+    },
+    async recordHistory(records) {
+      await Promise.all(
+        groupByProfile(records).map((group) =>
+          client.batch(
+            group.map((r) => ({
+              query: insertHistory,
+              params: [r.profileId, r.watchedAt, r.titleId, r.seriesId, r.contentType],
+            })),
+            { ...idempotent, logged: false },
+          ),
+        ),
+      );
+    },
+    async listHistory(profileId, { limit, cursor }) {
+      if (cursor !== undefined && !/^(?:[0-9a-f]{2}){1,1024}$/.test(cursor))
+        throw new RangeError('invalid history cursor');
+      let rs: cassandra.types.ResultSet;
+      try {
+        rs = await client.execute(
+          `SELECT profile_id, watched_at, title_id, series_id, content_type FROM ${H} WHERE profile_id = ?`,
+          [profileId],
+          { ...idempotent, fetchSize: limit, ...(cursor ? { pageState: cursor } : {}) },
+        );
+      } catch (err) {
+        // A paging state that Cassandra cannot decode is the client's mistake, not ours.
+        if (cursor && (err as { code?: number }).code === 0x2200) throw new RangeError('invalid history cursor');
+        throw err;
+      }
+      return { items: rs.rows.map(toHistory), nextCursor: rs.pageState ?? null };
     },
     async ping() {
       await client.execute('SELECT release_version FROM system.local');

@@ -9,7 +9,11 @@ import { embeddedEventBus } from './embedded-events.ts';
 import { embeddedProgressStore } from './embedded-progress.ts';
 import { kafkaEventBus } from './kafka-events.ts';
 import { postgresAccountStore } from './postgres-accounts.ts';
+import { cachedCatalog } from './cached-catalog.ts';
+import { postgresCatalogStore, postgresPreferenceStore } from './postgres-catalog.ts';
 import type { Stores } from './types.ts';
+
+const CATALOG_CACHE = { ttlMs: 60_000, maxEntries: 50_000 };
 
 async function check(fn: () => Promise<void>): Promise<{ ok: boolean; error?: string }> {
   try {
@@ -47,6 +51,8 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     return {
       mode: 'embedded',
       accounts: postgresAccountStore(sql),
+      catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
+      preferences: postgresPreferenceStore(sql),
       progress: embeddedProgressStore(sql),
       events,
       readiness: async () => ({ postgres: await check(async () => void (await sql`SELECT 1`)) }),
@@ -78,6 +84,8 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
   return {
     mode: 'real',
     accounts: postgresAccountStore(sql),
+    catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
+    preferences: postgresPreferenceStore(sql),
     progress,
     events,
     readiness: async () => {

@@ -3,6 +3,11 @@
 export const TOPICS = {
   viewingEvents: 'viewing-events',
 } as const;
+
+/** Consumer groups of the origin. */
+export const CONSUMER_GROUPS = {
+  completions: 'origin-completions',
+} as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
 export const PG_MIGRATIONS_TABLE = 'pgmigrations';
@@ -12,6 +17,7 @@ export const CASSANDRA_MIGRATIONS_TABLE = 'schema_migrations';
 export const CASSANDRA_TABLES = {
   viewingProgress: 'viewing_progress',
   watchHistory: 'watch_history',
+  continueWatchingHidden: 'continue_watching_hidden',
 } as const;
 
 /** Row lifetimes from the design: progress 90 days, history 1 year. */

@@ -46,6 +46,23 @@ export interface ProgressRecord {
   deviceId: string;
   /** Event time of the heartbeat; the write with the later time wins. */
   lastWatchedAt: Date;
+  /** Tie-break among equal event times (core/progress.ts); part of the write timestamp. */
+  tie: number;
+}
+
+/** A completed title in a profile's watch history. */
+export interface HistoryRecord {
+  profileId: string;
+  titleId: string;
+  seriesId: string | null;
+  contentType: ContentType;
+  watchedAt: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. `null` on the last page. */
+  nextCursor: string | null;
 }
 
 /** Viewing progress (Cassandra, or PGlite tables in the embedded default). */
@@ -55,6 +72,14 @@ export interface ProgressStore {
   get(profileId: string, titleId: string): Promise<ProgressRecord | null>;
   /** Every live record of a profile, most recently watched first. */
   listForProfile(profileId: string): Promise<ProgressRecord[]>;
+  /** Hides a Continue Watching item (a series, movie or episode id) as of `at`. */
+  hide(profileId: string, itemId: string, at: Date): Promise<void>;
+  /** Hidden items of a profile and when each was hidden. */
+  hiddenItems(profileId: string): Promise<Map<string, Date>>;
+  /** Records completions; recording one twice (same title and time) keeps one entry. */
+  recordHistory(records: readonly HistoryRecord[]): Promise<void>;
+  /** Watch history, newest first. */
+  listHistory(profileId: string, options: { limit: number; cursor?: string | undefined }): Promise<Page<HistoryRecord>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,9 +108,61 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** What the progress pipeline needs to know about a title. */
+export interface TitleSummary {
+  id: string;
+  type: 'movie' | 'series' | 'episode';
+  name: string;
+  seriesId: string | null;
+  seriesName: string | null;
+  seasonNumber: number | null;
+  episodeNumber: number | null;
+  durationSeconds: number | null;
+  maturityLevel: number;
+  /** Poster of the title, or of its series for an episode. */
+  posterUrl: string | null;
+  /** Genres of the title, or of its series for an episode. */
+  genres: string[];
+}
+
+/** Catalog reads (PostgreSQL in both modes). */
+export interface CatalogStore {
+  titleSummaries(ids: readonly string[]): Promise<Map<string, TitleSummary>>;
+  /** The episode after each (series, season, episode), or none at the end of the series. */
+  nextEpisodes(
+    refs: readonly { seriesId: string; seasonNumber: number; episodeNumber: number }[],
+  ): Promise<Map<string, TitleSummary>>;
+}
+
+/** Completion bookkeeping of the viewing-events consumer (PostgreSQL in both modes). */
+export interface PreferenceStore {
+  /** Whether this event would be a new completion (read-only; `applyCompletion` decides for real). */
+  isNewCompletion(event: {
+    profileId: string;
+    titleId: string;
+    completed: boolean;
+    eventTime: number;
+  }): Promise<boolean>;
+  /**
+   * Applies one viewing event to the title's completion state. Returns true when it is a new
+   * completion (the caller records history and the genre preference bump happens here, in the
+   * same transaction); false for a redelivery, an older event, or a non-completion.
+   */
+  applyCompletion(event: {
+    profileId: string;
+    titleId: string;
+    completed: boolean;
+    eventTime: number;
+    genres: readonly string[];
+  }): Promise<boolean>;
+  genreScores(profileId: string): Promise<Map<string, number>>;
+}
+
 export interface Stores {
   mode: 'embedded' | 'real';
   accounts: AccountStore;
+  catalog: CatalogStore;
+  preferences: PreferenceStore;
   progress: ProgressStore;
   events: EventBus;
   /** Checks each store answers; the readiness probe reports them by name. */

@@ -16,6 +16,7 @@ function record(overrides: Partial<ProgressRecord> = {}): ProgressRecord {
     completed: false,
     deviceId: 'device-a',
     lastWatchedAt: new Date('2026-11-01T10:00:00.000Z'),
+    tie: 0,
     ...overrides,
   };
 }
@@ -100,6 +101,44 @@ describe.each(IMPLEMENTATIONS)('%s stores', (impl) => {
       await stores.progress.upsert([...rows, record()]);
       const listed = await stores.progress.listForProfile(profileId);
       expect(listed.map((r) => r.lastWatchedAt.getTime())).toEqual([3, 2, 1].map((h) => t0 + h * 3600_000));
+    });
+  });
+
+  describe('continue-watching hides and history', () => {
+    it('remembers when an item was hidden, keeping the latest time', async () => {
+      const profileId = randomUUID();
+      const item = randomUUID();
+      await stores.progress.hide(profileId, item, new Date('2026-11-01T12:00:00Z'));
+      await stores.progress.hide(profileId, item, new Date('2026-11-01T13:00:00Z'));
+      expect(await stores.progress.hiddenItems(profileId)).toEqual(new Map([[item, new Date('2026-11-01T13:00:00Z')]]));
+    });
+
+    it('keeps one history entry per completion time and pages newest first', async () => {
+      const profileId = randomUUID();
+      const base = Date.parse('2026-10-01T00:00:00Z');
+      const entries = Array.from({ length: 5 }, (_, i) => ({
+        profileId,
+        titleId: randomUUID(),
+        seriesId: null,
+        contentType: 'movie' as const,
+        watchedAt: new Date(base + i * 60_000),
+      }));
+      await stores.progress.recordHistory(entries);
+      await stores.progress.recordHistory(entries.slice(0, 2));
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await stores.progress.listHistory(profileId, { limit: 2, cursor });
+        seen.push(...page.items.map((h) => h.watchedAt.getTime()));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(entries.map((e) => e.watchedAt.getTime()).reverse());
+    });
+
+    it('refuses a cursor it did not issue', async () => {
+      await expect(stores.progress.listHistory(randomUUID(), { limit: 2, cursor: 'zz' })).rejects.toBeInstanceOf(
+        RangeError,
+      );
     });
   });
 

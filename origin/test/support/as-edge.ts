@@ -10,6 +10,7 @@ export interface EdgeCall {
   contentType?: string;
   sub?: string;
   pid?: string;
+  mat?: number;
   /** Mint the credential for a different method/path than the one called. */
   credentialFor?: { method: string; path: string };
   secret?: string;
@@ -28,6 +29,7 @@ export async function asEdge(origin: TestOrigin, secret: string, call: EdgeCall)
         rid: 'test-request-0001',
         ...(call.sub ? { sub: call.sub } : {}),
         ...(call.pid ? { pid: call.pid } : {}),
+        ...(call.mat !== undefined ? { mat: call.mat } : {}),
       },
       call.secret ?? secret,
       call.now,

@@ -48,6 +48,7 @@ export async function createTestOrigin(options: {
     signer: await importUserTokenSigner(options.keys.signingJwk),
     tokenSettings: TEST_TOKEN_SETTINGS,
     serviceSecret: options.keys.serviceSecret,
+    completion: { movie: config.COMPLETION_THRESHOLD_MOVIE, episode: config.COMPLETION_THRESHOLD_EPISODE },
   };
   return { deps, app: createApp(deps), stop: () => stores.close() };
 }

@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { HttpError } from '../../../core/problem.ts';
+import { parseOrThrow } from '../../../core/validation.ts';
+import type { OriginEnv } from '../http/context.ts';
+import { callerProfile } from '../http/middleware.ts';
+
+const Query = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^(?:[0-9a-f]{2}){1,1024}$/, 'must be a cursor from a previous page')
+    .optional(),
+});
+
+/** Watch history (completed titles), newest first, paged with an opaque cursor. */
+export const history = new Hono<OriginEnv>().get('/', async (c) => {
+  const { profileId, maturityLevel } = callerProfile(c.get('caller'));
+  const { limit, cursor } = parseOrThrow(Query, c.req.query(), 'query');
+  const { stores } = c.get('deps');
+  let page;
+  try {
+    page = await stores.progress.listHistory(profileId, { limit, cursor });
+  } catch (err) {
+    if (err instanceof RangeError) throw new HttpError('validation_failed', 'cursor is not valid for this history');
+    throw err;
+  }
+  const titles = await stores.catalog.titleSummaries(page.items.map((h) => h.titleId));
+  const items = page.items.flatMap((h) => {
+    const t = titles.get(h.titleId);
+    if (!t || t.maturityLevel > maturityLevel) return [];
+    return [
+      {
+        contentId: h.titleId,
+        seriesId: h.seriesId,
+        title: t.seriesName ?? t.name,
+        episodeInfo: t.type === 'episode' ? `S${t.seasonNumber}:E${t.episodeNumber}` : null,
+        posterUrl: t.posterUrl,
+        watchedAt: h.watchedAt.toISOString(),
+      },
+    ];
+  });
+  return c.json({ items, nextCursor: page.nextCursor });
+});

@@ -1,0 +1,105 @@
+import { Hono } from 'hono';
+import { FlushRequest, ProgressQuery, type FlushResponse } from '../../../core/progress.ts';
+import { HttpError } from '../../../core/problem.ts';
+import type { OriginEnv } from '../http/context.ts';
+import { jsonBody } from '../http/body.ts';
+import { callerProfile } from '../http/middleware.ts';
+import { mergeStates, toRecord, toView } from '../domain/progress.ts';
+import { TOPICS } from '../stores/names.ts';
+import type { EventMessage, ProgressRecord } from '../stores/types.ts';
+
+/** Flush bodies carry up to 500 entries. */
+const FLUSH_BODY_BYTES = 256 * 1024;
+
+/** Stable per state, so a retried flush republishes the same ids and consumers can drop duplicates. */
+export const progressEventId = (r: ProgressRecord) =>
+  `progress:${r.profileId}:${r.titleId}:${r.lastWatchedAt.getTime()}:${r.tie}`;
+
+function progressEvent(accountId: string, r: ProgressRecord): EventMessage {
+  const id = progressEventId(r);
+  return {
+    id,
+    key: r.profileId,
+    value: {
+      type: 'progress_update',
+      eventId: id,
+      accountId,
+      profileId: r.profileId,
+      titleId: r.titleId,
+      seriesId: r.seriesId,
+      contentType: r.contentType,
+      positionSeconds: r.positionSeconds,
+      durationSeconds: r.durationSeconds,
+      progressPercent: r.durationSeconds > 0 ? r.positionSeconds / r.durationSeconds : 0,
+      completed: r.completed,
+      deviceId: r.deviceId,
+      eventTime: r.lastWatchedAt.getTime(),
+      tie: r.tie,
+    },
+  };
+}
+
+/** The progress buffer's flush target, and reads that merge its unflushed states. */
+export const progress = new Hono<OriginEnv>()
+  .post('/flush', async (c) => {
+    const { accountId, profileId } = callerProfile(c.get('caller'));
+    const body = await jsonBody(c, FlushRequest, 'flush batch', FLUSH_BODY_BYTES);
+    const { stores, completion, log } = c.get('deps');
+    const titles = await stores.catalog.titleSummaries(body.entries.map((e) => e.titleId));
+    const now = Date.now();
+    const records: ProgressRecord[] = [];
+    const dropped: string[] = [];
+    for (const entry of body.entries) {
+      const title = titles.get(entry.titleId);
+      if (!title || title.type === 'series') dropped.push(entry.titleId);
+      else records.push(toRecord(profileId, entry, { ...title, type: title.type }, completion, now));
+    }
+    // Acknowledge only when both the store and the event log took every record: otherwise the
+    // buffer keeps them and retries, and both writes are idempotent.
+    try {
+      await stores.progress.upsert(records);
+    } catch (err) {
+      throw new HttpError('unavailable', 'The progress store is unavailable; retry later', {
+        cause: err,
+        headers: { 'retry-after': '5' },
+      });
+    }
+    try {
+      await stores.events.publish(
+        TOPICS.viewingEvents,
+        records.map((r) => progressEvent(accountId, r)),
+      );
+    } catch (err) {
+      throw new HttpError('unavailable', 'The event log is unavailable; retry later', {
+        cause: err,
+        headers: { 'retry-after': '5' },
+      });
+    }
+    log.info('progress_flushed', {
+      requestId: c.get('requestId'),
+      profileId,
+      batchId: body.batchId,
+      rows: records.length,
+      dropped: dropped.length,
+    });
+    return c.json({ acknowledged: records.length, dropped } satisfies FlushResponse);
+  })
+  .post('/query', async (c) => {
+    const { profileId } = callerProfile(c.get('caller'));
+    const body = await jsonBody(c, ProgressQuery, 'progress query', FLUSH_BODY_BYTES);
+    const { stores, completion } = c.get('deps');
+    const wanted = new Set(body.titleIds);
+    const [stored, titles] = await Promise.all([
+      Promise.all(body.titleIds.map((id) => stores.progress.get(profileId, id))),
+      stores.catalog.titleSummaries(body.titleIds),
+    ]);
+    const merged = mergeStates(
+      stored.filter((r) => r !== null),
+      body.pending.filter((e) => wanted.has(e.titleId)),
+    );
+    const views = [...merged.values()].map((e) => {
+      const type = titles.get(e.titleId)?.type;
+      return toView(e, type === 'episode' ? completion.episode : completion.movie);
+    });
+    return c.json({ progress: views });
+  });
