@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-/** Two projects: origin + shared code on Node, the edge inside workerd. */
+/** Three projects: origin + shared code on Node, the edge inside workerd, then fault tests that stop real servers. */
 export default defineConfig({
   test: {
-    projects: ['origin/vitest.config.ts', 'workers/vitest.config.ts'],
+    projects: ['origin/vitest.config.ts', 'workers/vitest.config.ts', 'origin/vitest.faults.config.ts'],
   },
 });

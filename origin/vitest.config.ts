@@ -6,6 +6,8 @@ export default defineProject({
     name: 'origin',
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['core/**/*.test.ts', 'origin/**/*.test.ts', 'scripts/**/*.test.ts'],
+    // Fault tests stop real servers: they run alone, after everything else (vitest.faults.config.ts).
+    exclude: ['origin/test/faults/**', '**/node_modules/**'],
     environment: 'node',
     globalSetup: ['origin/test/global-setup.ts'],
     testTimeout: 30_000,

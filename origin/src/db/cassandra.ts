@@ -50,6 +50,9 @@ export function cassandraClient(settings: CassandraSettings, withKeyspace = true
     queryOptions: { consistency: consistencyOf(settings.consistency), prepare: true },
     socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
     pooling: { heartBeatInterval: 10000 },
+    // The driver's default waits up to 10 minutes between reconnection attempts; a node back
+    // from a restart should be used again within seconds.
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5000, false) },
     // Write timestamps (microseconds) are BigInts in our code.
     encoding: { useBigIntAsLong: true },
   });
