@@ -13,6 +13,8 @@ export interface Measurement {
 
 export interface BenchRow {
   bench: string;
+  /** What one unit is (a request, a row, an event); throughput is units per second. */
+  unit?: string;
   ours: string;
   ceiling: string;
   oursResult: Measurement;
@@ -69,17 +71,24 @@ export async function measure(op: () => Promise<unknown>, options: MeasureOption
   };
 }
 
+/** Scales a per-operation measurement to units (rows, events) per second. */
+export function perUnit(m: Measurement, unitsPerOp: number): Measurement {
+  return { ...m, opsPerSec: m.opsPerSec * unitsPerOp, count: m.count * unitsPerOp };
+}
+
 /** Measures our path and its ceiling side by side. */
 export async function compare(
   bench: string,
   ours: { name: string; op: () => Promise<unknown> },
   ceiling: { name: string; op: () => Promise<unknown> },
-  options?: MeasureOptions,
+  options?: MeasureOptions & { unitsPerOp?: number; unit?: string },
 ): Promise<BenchRow> {
-  const ceilingResult = await measure(ceiling.op, options);
-  const oursResult = await measure(ours.op, options);
+  const units = options?.unitsPerOp ?? 1;
+  const ceilingResult = perUnit(await measure(ceiling.op, options), units);
+  const oursResult = perUnit(await measure(ours.op, options), units);
   return {
     bench,
+    unit: options?.unit ?? 'request',
     ours: ours.name,
     ceiling: ceiling.name,
     oursResult,

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import { TOPICS, type Topic } from './names.ts';
 import type { EventBus, EventHandler, EventMessage } from './types.ts';
 
@@ -50,19 +50,24 @@ export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> 
   await ensureTopics(admin, settings);
   await producer.connect();
   const consumers = new Set<Consumer>();
+  const send = groupCommit(async (requests: PublishRequest[]) => {
+    const byTopic = new Map<Topic, Message[]>();
+    for (const { topic, messages } of requests) {
+      const list = byTopic.get(topic) ?? [];
+      for (const m of messages)
+        list.push({ key: m.key, value: JSON.stringify(m.value), headers: { [EVENT_ID_HEADER]: m.id } });
+      byTopic.set(topic, list);
+    }
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+    });
+  });
 
   return {
     async publish(topic, messages) {
       if (messages.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: JSON.stringify(m.value),
-          headers: { [EVENT_ID_HEADER]: m.id },
-        })),
-      });
+      await send({ topic, messages });
     },
     async subscribe(groupId: string, topic: Topic, handler: EventHandler) {
       const consumer = kafka.consumer({ groupId, sessionTimeout: 15000, heartbeatInterval: 3000 });
@@ -91,6 +96,42 @@ export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> 
       await admin.disconnect();
     },
   };
+}
+
+interface PublishRequest {
+  topic: Topic;
+  messages: readonly EventMessage[];
+}
+
+/**
+ * Group commit: an idempotent producer allows one request in flight, so publishes that arrive
+ * while a send is under way wait and go together in the next send. Idle, a publish goes at once;
+ * under load, one round trip carries many callers' events. Each caller resolves (or rejects)
+ * with the send that carried its events.
+ */
+export function groupCommit<R>(flush: (batch: R[]) => Promise<void>, maxBatch = 1000): (request: R) => Promise<void> {
+  let queue: { request: R; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let sending = false;
+  const pump = async () => {
+    if (sending || queue.length === 0) return;
+    sending = true;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    try {
+      await flush(batch.map((b) => b.request));
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    } finally {
+      sending = false;
+      void pump();
+    }
+  };
+  return (request) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ request, resolve, reject });
+      void pump();
+    });
 }
 
 async function ensureTopics(admin: Admin, settings: KafkaSettings): Promise<void> {

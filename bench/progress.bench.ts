@@ -1,0 +1,196 @@
+/**
+ * The progress pipeline's origin side on the real stack:
+ * - flush: rows/s through POST /internal/v1/progress/flush (validation, catalog lookup, one
+ *   single-partition Cassandra batch per profile, Kafka publish) vs raw prepared concurrent
+ *   inserts of the same rows with the same driver;
+ * - events: our idempotent producer (EventBus.publish) vs Kafka's own ProducerPerformance tool
+ *   with the same record size, acks=all and idempotence;
+ * - the origin process's peak RSS while flushing.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import cassandra from 'cassandra-driver';
+import postgres from 'postgres';
+import type { ProgressEntry } from '../core/progress.ts';
+import { cassandraClient } from '../origin/src/db/cassandra.ts';
+import { TOPICS } from '../origin/src/stores/names.ts';
+import { asEdge } from '../origin/test/support/as-edge.ts';
+import { insertFixtureTitles } from '../origin/test/support/fixtures.ts';
+import { makeTestKeys } from '../origin/test/support/keys.ts';
+import { createTestOrigin } from '../origin/test/support/origin.ts';
+import { freshDatabase, freshKeyspace, requireStack } from '../origin/test/support/stack.ts';
+import { paths } from '../scripts/stack/paths.ts';
+import { compare, measure, type BenchRow } from './harness.ts';
+
+const FLUSH_SIZES = [1, 20];
+const EVENTS_PER_PUBLISH = 100;
+const RECORD_BYTES = 300;
+
+export default async function run(log: (line: string) => void): Promise<BenchRow[]> {
+  const stack = await requireStack();
+  const keys = await makeTestKeys();
+  const db = await freshDatabase(stack.DATABASE_URL, 'bench_progress');
+  const ks = freshKeyspace(stack, 'bench_progress');
+  const origin = await createTestOrigin({
+    mode: 'real',
+    keys,
+    databaseUrl: db.url,
+    cassandra: {
+      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
+      localDc: stack.CASSANDRA_LOCAL_DC,
+      keyspace: ks.keyspace,
+    },
+    kafkaBrokers: stack.KAFKA_BROKERS,
+  });
+  await insertFixtureTitles(db.url);
+  const pg = postgres(db.url, { max: 1, onnotice: () => {} });
+  const playable = (await pg<{ id: string }[]>`SELECT id FROM titles WHERE type <> 'series' ORDER BY id LIMIT 100`).map(
+    (r) => r.id,
+  );
+  await pg.end();
+  const raw = cassandraClient(ks);
+  const rows: BenchRow[] = [];
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  try {
+    const insert =
+      'INSERT INTO viewing_progress (profile_id, title_id, series_id, content_type, position_seconds, duration_seconds, completed, device_id, last_watched_at, tie) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    // One flush = one profile's buffered titles: one while watching (the usual case), or many
+    // after a device was offline.
+    for (const perFlush of FLUSH_SIZES) {
+      const flushEntries = (): ProgressEntry[] => {
+        const now = Date.now();
+        return playable.slice(0, perFlush).map((titleId, i) => ({
+          titleId,
+          positionSeconds: 100 + i,
+          durationSeconds: 6000,
+          eventTime: now - i,
+          tie: 0,
+          deviceId: 'bench',
+        }));
+      };
+      log(`progress: origin flush (${perFlush} per profile) vs raw Cassandra inserts`);
+      rows.push(
+        await compare(
+          `progress flush, ${perFlush} title(s) per profile`,
+          {
+            name: 'POST /internal/v1/progress/flush (Cassandra batch + Kafka publish)',
+            op: async () => {
+              const res = await asEdge(origin, keys.serviceSecret, {
+                method: 'POST',
+                path: '/internal/v1/progress/flush',
+                body: { batchId: randomUUID(), entries: flushEntries() },
+                sub: randomUUID(),
+                pid: randomUUID(),
+                mat: 50,
+              });
+              if (res.status !== 200) throw new Error(`flush answered ${res.status}`);
+            },
+          },
+          {
+            name: 'cassandra-driver executeConcurrent of the same rows',
+            op: () => {
+              const profileId = randomUUID();
+              return cassandra.concurrent.executeConcurrent(
+                raw,
+                insert,
+                flushEntries().map((e) => [
+                  profileId,
+                  e.titleId,
+                  null,
+                  'movie',
+                  e.positionSeconds,
+                  e.durationSeconds,
+                  false,
+                  e.deviceId,
+                  new Date(e.eventTime),
+                  0,
+                ]),
+                { concurrencyLevel: Math.min(32, perFlush) },
+              );
+            },
+          },
+          { concurrency: perFlush === 1 ? 64 : 8, unitsPerOp: perFlush, unit: 'row' },
+        ),
+      );
+    }
+
+    log('progress: EventBus.publish vs Kafka ProducerPerformance');
+    const payload = 'x'.repeat(RECORD_BYTES - 80);
+    const ours = await measure(
+      () =>
+        origin.deps.stores.events.publish(
+          TOPICS.viewingEvents,
+          Array.from({ length: EVENTS_PER_PUBLISH }, () => ({
+            id: randomUUID(),
+            key: randomUUID(),
+            value: { payload },
+          })),
+        ),
+      { concurrency: 4, durationMs: 5000 },
+    );
+    const ceiling = await producerPerformance(stack.KAFKA_BROKERS, 200_000);
+    const oursPerSec = ours.opsPerSec * EVENTS_PER_PUBLISH;
+    rows.push({
+      bench: `Kafka publish, ~${RECORD_BYTES} B events, acks=all, idempotent`,
+      unit: 'event',
+      ours: `EventBus.publish (kafkajs), ${EVENTS_PER_PUBLISH} per send, 4 in flight`,
+      ceiling: 'kafka-tools ProducerPerformance (Java client)',
+      oursResult: { ...ours, opsPerSec: oursPerSec, count: ours.count * EVENTS_PER_PUBLISH },
+      ceilingResult: {
+        opsPerSec: Math.round(ceiling.recordsPerSec),
+        p50Ms: ceiling.p50Ms,
+        p99Ms: ceiling.p99Ms,
+        count: 200_000,
+      },
+      ratio: Number((oursPerSec / ceiling.recordsPerSec).toFixed(3)),
+    });
+  } finally {
+    clearInterval(sampler);
+    await raw.shutdown();
+    await origin.stop();
+    await db.drop();
+    await ks.drop();
+  }
+  log(
+    `progress: peak RSS of the origin process during the flush and publish runs: ${Math.round(peakRss / 2 ** 20)} MiB`,
+  );
+  for (const row of rows) (row as BenchRow & { peakRssMiB?: number }).peakRssMiB = Math.round(peakRss / 2 ** 20);
+  return rows;
+}
+
+async function producerPerformance(
+  brokers: string,
+  records: number,
+): Promise<{ recordsPerSec: number; p50Ms: number; p99Ms: number }> {
+  const classpath = (await readFile(path.join(paths.classpathDir(), 'kafka.classpath'), 'utf8')).trim();
+  const { stdout } = await promisify(execFile)(
+    'java',
+    [
+      '-Xmx512m',
+      '-cp',
+      classpath,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      'bench-producer-performance',
+      '--num-records',
+      String(records),
+      '--record-size',
+      String(RECORD_BYTES),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${brokers}`,
+      'acks=all',
+      'enable.idempotence=true',
+    ],
+    { timeout: 180_000, maxBuffer: 16 * 2 ** 20 },
+  );
+  const last = stdout.trim().split('\n').pop() ?? '';
+  const match = /([\d.]+) records\/sec.*?(\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/.exec(last);
+  if (!match) throw new Error(`ProducerPerformance printed no summary: ${last}`);
+  return { recordsPerSec: Number(match[1]), p50Ms: Number(match[2]), p99Ms: Number(match[3]) };
+}
