@@ -3,6 +3,7 @@ import { HttpError, problemResponse } from '../../core/problem.ts';
 import type { OriginDeps, OriginEnv } from './http/context.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
 import { auth } from './routes/auth.ts';
+import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
 import { health } from './routes/health.ts';
 import { history } from './routes/history.ts';
@@ -18,6 +19,7 @@ export function createApp(deps: OriginDeps): Hono<OriginEnv> {
   app.use('/v1/*', requireServiceCredential);
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
+  app.route('/v1/titles', catalog);
   // Routes only the edge and the progress buffer call, composed into the public API at the edge.
   app.use('/internal/v1/*', requireServiceCredential);
   app.route('/internal/v1/titles', titles);

@@ -1,5 +1,60 @@
 import type postgres from 'postgres';
+import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import type { CatalogStore, PreferenceStore, TitleSummary } from './types.ts';
+
+interface CardRow {
+  id: string;
+  type: 'movie' | 'series';
+  name: string;
+  synopsis: string;
+  release_year: number | null;
+  maturity_rating: string;
+  maturity_level: number;
+  duration_seconds: number | null;
+  genres: string[] | null;
+  poster_url: string | null;
+  backdrop_url: string | null;
+  playable: boolean;
+  added_at: Date;
+}
+
+const toCard = (r: CardRow): TitleCard => ({
+  id: r.id,
+  type: r.type,
+  name: r.name,
+  synopsis: r.synopsis,
+  releaseYear: r.release_year,
+  maturityRating: r.maturity_rating,
+  maturityLevel: r.maturity_level,
+  durationSeconds: r.duration_seconds,
+  genres: r.genres ?? [],
+  posterUrl: r.poster_url,
+  backdropUrl: r.backdrop_url,
+  playable: r.playable,
+});
+
+/** Title list cursor: the last card's (added_at, id), base64url. */
+export function encodeTitleCursor(r: { added_at: Date; id: string }): string {
+  return Buffer.from(`${r.added_at.toISOString()}|${r.id}`).toString('base64url');
+}
+
+export function decodeTitleCursor(cursor: string): { addedAt: Date; id: string } | null {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const addedAt = new Date(at ?? '');
+  if (!id || Number.isNaN(addedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) return null;
+  return { addedAt, id };
+}
+
+function cardSelect(sql: postgres.Sql) {
+  return sql`
+    SELECT t.id, t.type, t.name, t.synopsis, t.release_year, t.maturity_rating, r.level AS maturity_level,
+           t.duration_seconds, t.added_at,
+           (SELECT array_agg(g.genre_id ORDER BY g.genre_id) FROM title_genres g WHERE g.title_id = t.id) AS genres,
+           (SELECT a.url FROM artwork a WHERE a.title_id = t.id AND a.kind = 'poster' AND a.variant IS NULL LIMIT 1) AS poster_url,
+           (SELECT a.url FROM artwork a WHERE a.title_id = t.id AND a.kind = 'backdrop' AND a.variant IS NULL LIMIT 1) AS backdrop_url,
+           (t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available)) AS playable
+    FROM titles t JOIN maturity_ratings r ON r.code = t.maturity_rating`;
+}
 
 interface SummaryRow {
   id: string;
@@ -46,6 +101,65 @@ function summarySelect(sql: postgres.Sql) {
 /** Catalog reads for the progress pipeline (postgres.js; the same SQL runs on PGlite). */
 export function postgresCatalogStore(sql: postgres.Sql): CatalogStore {
   return {
+    async listTitles(q) {
+      const after = q.cursor ? decodeTitleCursor(q.cursor) : null;
+      if (q.cursor && !after) throw new RangeError('invalid title cursor');
+      const playableFilter =
+        q.playable === undefined
+          ? sql``
+          : q.playable
+            ? sql`AND (t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available))`
+            : sql`AND NOT (t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available))`;
+      const rows = await sql<CardRow[]>`
+        ${cardSelect(sql)}
+        WHERE t.type <> 'episode' AND r.level <= ${q.maxMaturityLevel}
+          ${q.type ? sql`AND t.type = ${q.type}` : sql``}
+          ${q.genre ? sql`AND EXISTS (SELECT 1 FROM title_genres g WHERE g.title_id = t.id AND g.genre_id = ${q.genre})` : sql``}
+          ${playableFilter}
+          ${after ? sql`AND (t.added_at, t.id) < (${after.addedAt}, ${after.id}::uuid)` : sql``}
+        ORDER BY t.added_at DESC, t.id DESC
+        LIMIT ${q.limit + 1}`;
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return { items: page.map(toCard), nextCursor: rows.length > q.limit && last ? encodeTitleCursor(last) : null };
+    },
+    async titleDetail(id) {
+      const [row] = await sql<CardRow[]>`${cardSelect(sql)} WHERE t.id = ${id} AND t.type <> 'episode'`;
+      if (!row) return null;
+      const detail: TitleDetail = { ...toCard(row), seasons: [] };
+      if (row.type === 'series') {
+        const seasons = await sql<{ season_number: number; name: string }[]>`
+          SELECT season_number, name FROM seasons WHERE series_id = ${id} ORDER BY season_number`;
+        const episodes = await sql<
+          {
+            id: string;
+            season_number: number;
+            episode_number: number;
+            name: string;
+            synopsis: string;
+            duration_seconds: number;
+            media_available: boolean;
+          }[]
+        >`
+          SELECT id, season_number, episode_number, name, synopsis, duration_seconds, media_available
+          FROM titles WHERE series_id = ${id} AND type = 'episode' ORDER BY season_number, episode_number`;
+        detail.seasons = seasons.map((s) => ({
+          seasonNumber: s.season_number,
+          name: s.name,
+          episodes: episodes
+            .filter((e) => e.season_number === s.season_number)
+            .map((e) => ({
+              id: e.id,
+              episodeNumber: e.episode_number,
+              name: e.name,
+              synopsis: e.synopsis,
+              durationSeconds: e.duration_seconds,
+              playable: e.media_available,
+            })),
+        }));
+      }
+      return detail;
+    },
     async titleSummaries(ids) {
       if (ids.length === 0) return new Map();
       const rows = await sql<SummaryRow[]>`${summarySelect(sql)} WHERE t.id = ANY(${[...new Set(ids)]}::uuid[])`;

@@ -2,6 +2,7 @@
  * The origin's storage seams. Each has a real implementation (PostgreSQL, Cassandra, Kafka) and
  * an embedded one (everything in PGlite); `test/contract/` runs one suite against both.
  */
+import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import type { Topic } from './names.ts';
 
 export interface AccountRecord {
@@ -127,6 +128,17 @@ export interface TitleSummary {
 
 /** Catalog reads (PostgreSQL in both modes). */
 export interface CatalogStore {
+  /** Top-level titles (movies and series) a profile may see, newest first. */
+  listTitles(query: {
+    limit: number;
+    cursor?: string | undefined;
+    genre?: string | undefined;
+    type?: 'movie' | 'series' | undefined;
+    playable?: boolean | undefined;
+    maxMaturityLevel: number;
+  }): Promise<{ items: TitleCard[]; nextCursor: string | null }>;
+  /** A movie or series with its seasons and episodes; `null` when there is no such top-level title. */
+  titleDetail(id: string): Promise<TitleDetail | null>;
   titleSummaries(ids: readonly string[]): Promise<Map<string, TitleSummary>>;
   /** The episode after each (series, season, episode), or none at the end of the series. */
   nextEpisodes(

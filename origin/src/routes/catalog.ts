@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { TitleListParams, type TitlePage } from '../../../core/catalog.ts';
+import { HttpError } from '../../../core/problem.ts';
+import { parseOrThrow } from '../../../core/validation.ts';
+import type { OriginEnv } from '../http/context.ts';
+import { callerProfile } from '../http/middleware.ts';
+
+const Params = z.strictObject({ titleId: z.uuid() });
+
+/** Catalog browsing for the calling profile: only titles at or below its maturity level. */
+export const catalog = new Hono<OriginEnv>()
+  .get('/', async (c) => {
+    const { maturityLevel } = callerProfile(c.get('caller'));
+    const q = parseOrThrow(TitleListParams, c.req.query(), 'query');
+    try {
+      const page = await c.get('deps').stores.catalog.listTitles({
+        limit: q.limit,
+        cursor: q.cursor,
+        genre: q.genre,
+        type: q.type,
+        playable: q.playable === undefined ? undefined : q.playable === 'true',
+        maxMaturityLevel: maturityLevel,
+      });
+      return c.json(page satisfies TitlePage);
+    } catch (err) {
+      if (err instanceof RangeError) throw new HttpError('validation_failed', 'cursor is not valid for this list');
+      throw err;
+    }
+  })
+  .get('/:titleId', async (c) => {
+    const { maturityLevel } = callerProfile(c.get('caller'));
+    const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
+    const detail = await c.get('deps').stores.catalog.titleDetail(titleId);
+    if (!detail) throw new HttpError('not_found', `No title ${titleId}`);
+    if (detail.maturityLevel > maturityLevel) {
+      throw new HttpError('forbidden', 'This title is above the profile\u2019s maturity level');
+    }
+    return c.json(detail);
+  });

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { TitleCard, TitleDetail } from '../../core/catalog.ts';
+import { asEdge } from './support/as-edge.ts';
+import { insertFixtureTitles, type FixtureTitles } from './support/fixtures.ts';
+import { makeTestKeys, type TestKeys } from './support/keys.ts';
+import { createTestOrigin, type TestOrigin } from './support/origin.ts';
+import { freshDatabase, freshKeyspace } from './support/stack.ts';
+
+let keys: TestKeys;
+let origin: TestOrigin;
+let t: FixtureTitles;
+let sql: postgres.Sql;
+const cleanup: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const stack = inject('stack');
+  keys = await makeTestKeys();
+  const db = await freshDatabase(stack.DATABASE_URL, 'catalog');
+  const ks = freshKeyspace(stack, 'catalog');
+  origin = await createTestOrigin({
+    mode: 'real',
+    keys,
+    databaseUrl: db.url,
+    cassandra: {
+      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
+      localDc: stack.CASSANDRA_LOCAL_DC,
+      keyspace: ks.keyspace,
+    },
+    kafkaBrokers: stack.KAFKA_BROKERS,
+  });
+  t = await insertFixtureTitles(db.url);
+  sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  await sql`UPDATE titles SET media_available = true WHERE id IN (${t.movie}, ${t.episodes[0]})`;
+  cleanup.push(
+    () => sql.end(),
+    () => origin.stop(),
+    () => db.drop(),
+    () => ks.drop(),
+  );
+});
+
+afterAll(async () => {
+  for (const step of cleanup) await step();
+});
+
+const get = (path: string, mat = 50) =>
+  asEdge(origin, keys.serviceSecret, { path, sub: randomUUID(), pid: randomUUID(), mat });
+
+async function allPages(query: string, mat = 50): Promise<TitleCard[]> {
+  const out: TitleCard[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await get(`/v1/titles?limit=5${query}${cursor ? `&cursor=${cursor}` : ''}`, mat);
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { items: TitleCard[]; nextCursor: string | null };
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+describe('GET /v1/titles', () => {
+  it('pages through every top-level title once, newest first, never an episode', async () => {
+    const titles = await allPages('');
+    const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM titles WHERE type <> 'episode'`;
+    const n = row!.n;
+    expect(titles).toHaveLength(n);
+    expect(new Set(titles.map((x) => x.id)).size).toBe(n);
+    expect(titles.every((x) => x.type === 'movie' || x.type === 'series')).toBe(true);
+  });
+
+  it('shows a profile only titles at or below its maturity level', async () => {
+    const kids = await allPages('', 10);
+    expect(kids.every((x) => x.maturityLevel <= 10)).toBe(true);
+    expect(kids.map((x) => x.id)).not.toContain(t.matureMovie);
+    expect((await allPages('', 50)).map((x) => x.id)).toContain(t.matureMovie);
+  });
+
+  it('filters by genre, type and playability', async () => {
+    const [genre] = await sql<
+      { genre_id: string }[]
+    >`SELECT genre_id FROM title_genres WHERE title_id = ${t.movie} LIMIT 1`;
+    const byGenre = await allPages(`&genre=${genre!.genre_id}`);
+    expect(byGenre.map((x) => x.id)).toContain(t.movie);
+    expect(byGenre.every((x) => x.genres.includes(genre!.genre_id))).toBe(true);
+    expect((await allPages('&type=series')).every((x) => x.type === 'series')).toBe(true);
+    const playable = await allPages('&playable=true');
+    expect(playable.map((x) => x.id).sort()).toEqual([t.movie, t.series].sort());
+  });
+
+  it.each([
+    ['a limit out of range', '?limit=0'],
+    ['an unknown type', '?type=episode'],
+    ['a forged cursor', '?cursor=bm90LWEtY3Vyc29y'],
+    ['an unknown parameter', '?sort=name'],
+  ])('answers %s with 400', async (_name, query) => {
+    const res = await get(`/v1/titles${query}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'validation_failed' });
+  });
+});
+
+describe('GET /v1/titles/{id}', () => {
+  it('returns a series with its seasons and episodes in order', async () => {
+    const res = await get(`/v1/titles/${t.series}`);
+    const detail = (await res.json()) as TitleDetail;
+    expect(detail.seasons).toEqual([
+      expect.objectContaining({
+        seasonNumber: 1,
+        episodes: t.episodes.map((id, i) => expect.objectContaining({ id, episodeNumber: i + 1, playable: i === 0 })),
+      }),
+    ]);
+    expect(detail.playable).toBe(true);
+  });
+
+  it('refuses a title above the profile\u2019s maturity level (403) and an unknown or episode id (404)', async () => {
+    expect((await get(`/v1/titles/${t.matureMovie}`, 10)).status).toBe(403);
+    expect((await get(`/v1/titles/${randomUUID()}`)).status).toBe(404);
+    expect((await get(`/v1/titles/${t.episodes[0]}`)).status).toBe(404);
+  });
+});
