@@ -71,6 +71,11 @@ const storeFields = {
   KAFKA_CLIENT_ID: z.string().default('edgeflix-origin'),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(3),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  /** Prepended to every topic name, so several environments (or test runs) can share a cluster. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, 'may contain letters, digits and . _ - only')
+    .default(''),
 };
 
 const requireDatabaseInRealMode = (

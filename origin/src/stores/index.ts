@@ -80,6 +80,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     clientId: config.KAFKA_CLIENT_ID,
     partitions: config.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
   return {
     mode: 'real',

@@ -7,6 +7,8 @@ export interface KafkaSettings {
   clientId: string;
   partitions: number;
   replicationFactor: number;
+  /** Prepended to every topic name (isolates environments and test runs on one cluster). */
+  topicPrefix?: string;
 }
 
 const EVENT_ID_HEADER = 'event-id';
@@ -50,6 +52,8 @@ export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> 
   await ensureTopics(admin, settings);
   await producer.connect();
   const consumers = new Set<Consumer>();
+  const prefix = settings.topicPrefix ?? '';
+  const physical = (topic: Topic) => `${prefix}${topic}`;
   const send = groupCommit(async (requests: PublishRequest[]) => {
     const byTopic = new Map<Topic, Message[]>();
     for (const { topic, messages } of requests) {
@@ -60,7 +64,7 @@ export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> 
     }
     await producer.sendBatch({
       acks: -1,
-      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic: physical(topic), messages: msgs })),
     });
   });
 
@@ -73,7 +77,7 @@ export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> 
       const consumer = kafka.consumer({ groupId, sessionTimeout: 15000, heartbeatInterval: 3000 });
       consumers.add(consumer);
       await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.subscribe({ topic: physical(topic), fromBeginning: true });
       await consumer.run({
         // An error thrown here is retried by kafkajs and the offset is not committed: at least once.
         eachMessage: async ({ message }) => {
@@ -136,7 +140,9 @@ export function groupCommit<R>(flush: (batch: R[]) => Promise<void>, maxBatch = 
 
 async function ensureTopics(admin: Admin, settings: KafkaSettings): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const missing = Object.values(TOPICS).filter((t) => !existing.has(t));
+  const missing = Object.values(TOPICS)
+    .map((t) => `${settings.topicPrefix ?? ''}${t}`)
+    .filter((t) => !existing.has(t));
   if (missing.length === 0) return;
   await admin.createTopics({
     waitForLeaders: true,

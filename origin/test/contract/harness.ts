@@ -9,7 +9,7 @@ import { seedDatabase } from '../../src/seed/write.ts';
 import { createStores } from '../../src/stores/index.ts';
 import type { Stores } from '../../src/stores/types.ts';
 import { makeTestKeys } from '../support/keys.ts';
-import { freshDatabase, freshKeyspace } from '../support/stack.ts';
+import { freshDatabase, freshKeyspace, freshTopicPrefix } from '../support/stack.ts';
 
 export type Implementation = 'real' | 'embedded';
 export const IMPLEMENTATIONS: Implementation[] = ['real', 'embedded'];
@@ -34,6 +34,7 @@ export async function storesFor(
   const stack = inject('stack');
   const db = await freshDatabase(stack.DATABASE_URL, label);
   const ks = freshKeyspace(stack, label);
+  const topics = freshTopicPrefix(stack.KAFKA_BROKERS, label);
   const stores = await createStores(
     loadConfig({
       ...base,
@@ -43,6 +44,7 @@ export async function storesFor(
       CASSANDRA_LOCAL_DC: stack.CASSANDRA_LOCAL_DC,
       CASSANDRA_KEYSPACE: ks.keyspace,
       KAFKA_BROKERS: stack.KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: topics.prefix,
     }),
     silentLogger,
     seed,
@@ -53,6 +55,7 @@ export async function storesFor(
       await stores.close();
       await db.drop();
       await ks.drop();
+      await topics.drop();
     },
   };
 }

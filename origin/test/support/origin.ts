@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/log.ts';
 import { seedDatabase } from '../../src/seed/write.ts';
 import { createStores } from '../../src/stores/index.ts';
 import type { TestKeys } from './keys.ts';
+import { freshTopicPrefix } from './stack.ts';
 
 export const TEST_TOKEN_SETTINGS = { issuer: 'edgeflix', audience: 'edgeflix-api' };
 /** Small catalog: enough rows for every query shape, quick to seed. */
@@ -27,6 +28,8 @@ export async function createTestOrigin(options: {
   cassandra?: { contactPoints: string; localDc: string; keyspace: string };
   kafkaBrokers?: string;
 }): Promise<TestOrigin> {
+  const topics =
+    options.mode === 'real' && options.kafkaBrokers ? freshTopicPrefix(options.kafkaBrokers, 'origin') : null;
   const config = loadConfig({
     STORE_MODE: options.mode,
     DATABASE_URL: options.databaseUrl,
@@ -36,6 +39,7 @@ export async function createTestOrigin(options: {
     CASSANDRA_LOCAL_DC: options.cassandra?.localDc,
     CASSANDRA_KEYSPACE: options.cassandra?.keyspace,
     KAFKA_BROKERS: options.kafkaBrokers,
+    KAFKA_TOPIC_PREFIX: topics?.prefix,
     AUTH_SIGNING_JWK: JSON.stringify(options.keys.signingJwk),
     SERVICE_TOKEN_SECRET: options.keys.serviceSecret,
   });
@@ -50,7 +54,14 @@ export async function createTestOrigin(options: {
     serviceSecret: options.keys.serviceSecret,
     completion: { movie: config.COMPLETION_THRESHOLD_MOVIE, episode: config.COMPLETION_THRESHOLD_EPISODE },
   };
-  return { deps, app: createApp(deps), stop: () => stores.close() };
+  return {
+    deps,
+    app: createApp(deps),
+    async stop() {
+      await stores.close();
+      await topics?.drop();
+    },
+  };
 }
 
 /** Serves an app on 127.0.0.1 at a free port. */

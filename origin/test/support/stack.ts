@@ -5,6 +5,7 @@
 import net from 'node:net';
 import postgres from 'postgres';
 import cassandra from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
 import { stackEnv, type StackEnv } from '../../../scripts/stack/index.ts';
 import type { CassandraSettings } from '../../src/db/cassandra.ts';
 
@@ -87,6 +88,24 @@ export function freshKeyspace(env: StackEnv, label: string): CassandraSettings &
         await client.execute(`DROP KEYSPACE IF EXISTS ${settings.keyspace}`);
       } finally {
         await client.shutdown();
+      }
+    },
+  };
+}
+
+/** A topic prefix of its own, so a test's consumers never read another run's events; `drop()` deletes its topics. */
+export function freshTopicPrefix(brokers: string, label: string): { prefix: string; drop(): Promise<void> } {
+  const prefix = `test.${label}.${suffix()}.`;
+  return {
+    prefix,
+    async drop() {
+      const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+        if (topics.length > 0) await admin.deleteTopics({ topics });
+      } finally {
+        await admin.disconnect();
       }
     },
   };
