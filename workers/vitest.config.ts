@@ -3,7 +3,8 @@ import { defineProject } from 'vitest/config';
 
 /**
  * Edge tests run inside workerd (the Workers runtime) against a real origin on the real stack,
- * started by the global setup; its address and the test keys reach the worker as bindings.
+ * started by the global setup; its address and the test keys reach the worker as bindings. The
+ * worker's ORIGIN_URL is the global setup's chaos proxy (pass-through until a test arms a failure).
  */
 export default defineProject({
   plugins: [
@@ -19,6 +20,9 @@ export default defineProject({
             SERVICE_TOKEN_SECRET: edge.serviceSecret,
             TEST_SIGNING_JWK: edge.signingJwk,
             TEST_FOREIGN_SIGNING_JWK: edge.foreignSigningJwk,
+            TEST_ORIGIN_URL: edge.directOriginUrl,
+            TEST_CHAOS_URL: edge.chaosControlUrl,
+            TEST_TITLES: edge.titles,
           },
         },
       };

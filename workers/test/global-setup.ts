@@ -1,9 +1,14 @@
+import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { makeTestKeys } from '../../origin/test/support/keys.ts';
 import { createTestOrigin, listen } from '../../origin/test/support/origin.ts';
 import { freshDatabase, freshKeyspace, requireStack } from '../../origin/test/support/stack.ts';
+import { startChaosProxy } from './chaos-proxy.ts';
 
-/** Starts a real origin (real PostgreSQL, Cassandra, Kafka) for the edge tests to call. */
+/**
+ * Starts a real origin (real PostgreSQL, Cassandra, Kafka) for the edge tests to call, behind a
+ * chaos proxy that passes everything through until a test arms a failure.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stack = await requireStack();
   const keys = await makeTestKeys();
@@ -21,14 +26,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     kafkaBrokers: stack.KAFKA_BROKERS,
   });
   const server = await listen(origin.app);
+  const chaos = await startChaosProxy(server.url);
   project.provide('edge', {
-    originUrl: server.url,
+    originUrl: chaos.url,
+    directOriginUrl: server.url,
+    chaosControlUrl: `${chaos.url}/__chaos`,
     publicJwks: JSON.stringify(keys.publicJwks),
     serviceSecret: keys.serviceSecret,
     signingJwk: JSON.stringify(keys.signingJwk),
     foreignSigningJwk: JSON.stringify(keys.foreignSigningJwk),
+    titles: JSON.stringify(await seededTitles(db.url)),
   });
   return async () => {
+    await chaos.close();
     await server.close();
     await origin.stop();
     await db.drop();
@@ -36,14 +46,40 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
+/** The seeded catalog as the tests need it: which ids are playable and at what maturity level. */
+async function seededTitles(url: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<
+      {
+        id: string;
+        type: 'movie' | 'episode' | 'series';
+        seriesId: string | null;
+        durationSeconds: number | null;
+        maturityLevel: number;
+      }[]
+    >`
+      SELECT t.id, t.type, t.series_id AS "seriesId", t.duration_seconds AS "durationSeconds",
+             r.level AS "maturityLevel"
+      FROM titles t JOIN maturity_ratings r ON r.code = t.maturity_rating
+      ORDER BY t.type, t.id`;
+    return rows.map((row) => ({ ...row }));
+  } finally {
+    await sql.end();
+  }
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     edge: {
       originUrl: string;
+      directOriginUrl: string;
+      chaosControlUrl: string;
       publicJwks: string;
       serviceSecret: string;
       signingJwk: string;
       foreignSigningJwk: string;
+      titles: string;
     };
   }
 }

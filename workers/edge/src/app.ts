@@ -4,7 +4,10 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { requireUser } from './http/auth.ts';
 import type { EdgeEnv } from './http/context.ts';
 import { auth } from './routes/auth.ts';
+import { continueWatching } from './routes/continue-watching.ts';
+import { history } from './routes/history.ts';
 import { profiles } from './routes/profiles.ts';
+import { progress } from './routes/progress.ts';
 
 /** Routes that answer without a user token; every other /v1 route verifies one first. */
 const PUBLIC_API = new Set(['/v1/auth/login']);
@@ -23,6 +26,9 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   });
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
+  app.route('/v1/progress', progress);
+  app.route('/v1/continue-watching', continueWatching);
+  app.route('/v1/history', history);
 
   app.notFound((c) =>
     problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {

@@ -1,5 +1,7 @@
-/** Edge worker entry: the Hono app for every request. */
+/** Edge worker entry: the Hono app for every request, and the Durable Object classes it binds. */
 import { createEdgeApp } from './app.ts';
+
+export { ProgressBuffer } from '../../progress-buffer/src/progress-buffer.ts';
 
 const app = createEdgeApp();
 

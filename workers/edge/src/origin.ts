@@ -4,7 +4,7 @@
  */
 import { HttpError } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER } from '../../../core/request-id.ts';
-import { signServiceToken, type UserClaims } from '../../../core/tokens.ts';
+import { signServiceToken, type ServiceClaims, type UserClaims } from '../../../core/tokens.ts';
 import type { AppContext } from './http/context.ts';
 
 export interface OriginCall {
@@ -16,33 +16,65 @@ export interface OriginCall {
   user?: UserClaims;
 }
 
+/** Who the credential names: the account (`sub`) and, for profile calls, the profile and its maturity. */
+export type OriginCaller = Pick<ServiceClaims, 'sub' | 'pid' | 'mat'>;
+
+/** A call made outside a request handler (the progress buffer's flush): everything comes in explicitly. */
+export interface OriginRequest {
+  method: OriginCall['method'];
+  path: string;
+  body?: unknown;
+  caller?: OriginCaller;
+  requestId: string;
+  /** Overrides `ORIGIN_TIMEOUT_MS`. */
+  timeoutMs?: number;
+}
+
 const PASSED_HEADERS = ['content-type', 'cache-control', 'etag', 'last-modified', 'retry-after'];
 
+/** The credential claims for a verified user token. */
+export function callerOf(user: UserClaims | undefined): OriginCaller | undefined {
+  if (!user) return undefined;
+  return user.scope === 'profile' ? { sub: user.sub, pid: user.pid, mat: user.mat } : { sub: user.sub };
+}
+
+/** Calls the origin from a request handler, as the verified user (if any), with the request's id. */
 export async function callOrigin(c: AppContext, call: OriginCall): Promise<Response> {
-  const user = call.user;
+  const caller = callerOf(call.user);
+  return originFetch(c.env, {
+    method: call.method,
+    path: call.path,
+    body: call.body,
+    requestId: c.get('requestId'),
+    ...(caller ? { caller } : {}),
+  });
+}
+
+/**
+ * Calls the origin without a Hono context. Answers the origin's response (status and the headers
+ * worth passing on) or throws 502 `origin_unavailable` when it cannot be reached in time.
+ */
+export async function originFetch(
+  env: Pick<Env, 'ORIGIN_URL' | 'ORIGIN_TIMEOUT_MS' | 'SERVICE_TOKEN_SECRET'>,
+  request: OriginRequest,
+): Promise<Response> {
   const credential = await signServiceToken(
-    {
-      htm: call.method,
-      htu: call.path,
-      rid: c.get('requestId'),
-      ...(user ? { sub: user.sub } : {}),
-      ...(user?.scope === 'profile' ? { pid: user.pid, mat: user.mat } : {}),
-    },
-    c.env.SERVICE_TOKEN_SECRET,
+    { htm: request.method, htu: request.path, rid: request.requestId, ...request.caller },
+    env.SERVICE_TOKEN_SECRET,
   );
   const headers = new Headers({
     authorization: `Bearer ${credential}`,
-    [REQUEST_ID_HEADER]: c.get('requestId'),
+    [REQUEST_ID_HEADER]: request.requestId,
     accept: 'application/json',
   });
-  if (call.body !== undefined) headers.set('content-type', 'application/json');
+  if (request.body !== undefined) headers.set('content-type', 'application/json');
   let response: Response;
   try {
-    response = await fetch(new URL(call.path, c.env.ORIGIN_URL), {
-      method: call.method,
+    response = await fetch(new URL(request.path, env.ORIGIN_URL), {
+      method: request.method,
       headers,
-      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
-      signal: AbortSignal.timeout(Number(c.env.ORIGIN_TIMEOUT_MS) || 5000),
+      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+      signal: AbortSignal.timeout(request.timeoutMs ?? (Number(env.ORIGIN_TIMEOUT_MS) || 5000)),
     });
   } catch (err) {
     throw new HttpError('origin_unavailable', 'The origin did not answer in time; try again shortly', {

@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { HttpError } from '../../../../core/problem.ts';
-import { bearerToken, userTokenVerifier, type UserClaims } from '../../../../core/tokens.ts';
-import type { EdgeEnv } from './context.ts';
+import { bearerToken, userTokenVerifier, type ProfileClaims, type UserClaims } from '../../../../core/tokens.ts';
+import type { AppContext, EdgeEnv } from './context.ts';
 
 type Verify = ReturnType<typeof userTokenVerifier>;
 let cached: { source: string; verify: Verify } | undefined;
@@ -31,11 +31,21 @@ function verifierFor(env: Env): Verify {
  */
 export function requireUser(scope: UserClaims['scope'] | 'any') {
   return createMiddleware<EdgeEnv>(async (c, next) => {
-    const claims = await verifierFor(c.env)(bearerToken(c.req.header('authorization')));
+    // Verified once per request: a route's own requireUser after the /v1 one only checks the scope.
+    const claims =
+      (c.get('user') as UserClaims | undefined) ??
+      (await verifierFor(c.env)(bearerToken(c.req.header('authorization'))));
     if (scope !== 'any' && claims.scope !== scope) {
       throw new HttpError('forbidden', `This route needs a ${scope} token, not a ${claims.scope} token`);
     }
     c.set('user', claims);
     await next();
   });
+}
+
+/** The verified profile token's claims, behind `requireUser('profile')`. */
+export function profileClaims(c: AppContext): ProfileClaims {
+  const user = c.get('user');
+  if (user.scope !== 'profile') throw new HttpError('forbidden', 'This route needs a profile token');
+  return user;
 }

@@ -1,0 +1,107 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  eventTimeProblem,
+  Heartbeat,
+  HeartbeatBatch,
+  ProgressView,
+  type ProgressQuery,
+} from '../../../../core/progress.ts';
+import { HttpError, type FieldError, type ProblemCode } from '../../../../core/problem.ts';
+import { parseOrThrow, readJsonBody } from '../../../../core/validation.ts';
+import { Uuid } from '../../../../core/wire.ts';
+import { profileClaims, requireUser } from '../http/auth.ts';
+import type { AppContext, EdgeEnv } from '../http/context.ts';
+import { callOrigin } from '../origin.ts';
+import { bufferOf, callBuffer, ownerOf } from '../progress-buffer.ts';
+import { titleSummary } from '../title-summary.ts';
+
+/** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
+const BATCH_BODY_BYTES = 64 * 1024;
+const TitleIdParam = z.strictObject({ titleId: Uuid });
+const QueryAnswer = z.object({ progress: z.array(ProgressView) });
+
+/**
+ * Playback heartbeats into the profile's ProgressBuffer (202 once it has stored them), and the
+ * profile's resume position, merged with what the buffer has not flushed yet.
+ */
+export const progress = new Hono<EdgeEnv>()
+  .use('*', requireUser('profile'))
+  .post('/', async (c) => {
+    const heartbeat = parseOrThrow(Heartbeat, await readJsonBody(c.req.raw), 'heartbeat');
+    return record(c, [heartbeat], (field) => field);
+  })
+  .post('/batch', async (c) => {
+    const { heartbeats } = parseOrThrow(
+      HeartbeatBatch,
+      await readJsonBody(c.req.raw, BATCH_BODY_BYTES),
+      'heartbeat batch',
+    );
+    return record(c, heartbeats, (field, i) => `heartbeats.${i}.${field}`);
+  })
+  .get('/:titleId', async (c) => {
+    const { titleId } = parseOrThrow(TitleIdParam, c.req.param(), 'path');
+    const user = profileClaims(c);
+    const pending = await callBuffer(() => bufferOf(c.env, user.pid).pending([titleId]));
+    const res = await callOrigin(c, {
+      method: 'POST',
+      path: '/internal/v1/progress/query',
+      body: { titleIds: [titleId], pending } satisfies ProgressQuery,
+      user,
+    });
+    if (res.status !== 200) return res;
+    const view = QueryAnswer.parse(await res.json()).progress.find((p) => p.titleId === titleId);
+    if (!view) throw new HttpError('not_found', 'This profile has no progress on this title');
+    return c.json(view);
+  });
+
+type FieldPath = (field: string, index: number) => string;
+
+async function record(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath): Promise<Response> {
+  await checkHeartbeats(c, heartbeats, pathOf);
+  const user = profileClaims(c);
+  const result = await callBuffer(() => bufferOf(c.env, user.pid).record(ownerOf(user), heartbeats));
+  if (result.refused > 0) {
+    // Only when a profile has 1,000 unflushed titles, i.e. the origin has been down for long.
+    throw new HttpError('unavailable', 'Too much unsaved progress on this profile; send again later', {
+      headers: { 'retry-after': '60' },
+    });
+  }
+  return c.json({ accepted: result.accepted, superseded: result.superseded, pending: result.pending }, 202);
+}
+
+/**
+ * The checks a schema cannot make: event time against the clock, then the title against the
+ * catalog (known → 404, playable → 400, within the profile's maturity level → 403).
+ */
+async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath): Promise<void> {
+  const now = Date.now();
+  const timeErrors = heartbeats.flatMap((hb, i) => {
+    const problem = eventTimeProblem(hb.eventTime, now);
+    return problem ? [{ path: pathOf('eventTime', i), message: problem }] : [];
+  });
+  fail('validation_failed', timeErrors);
+
+  const { mat } = profileClaims(c);
+  const ids = [...new Set(heartbeats.map((hb) => hb.titleId))];
+  const summaries = new Map(await Promise.all(ids.map(async (id) => [id, await titleSummary(c, id)] as const)));
+  const unknown: FieldError[] = [];
+  const unplayable: FieldError[] = [];
+  const restricted: FieldError[] = [];
+  heartbeats.forEach((hb, i) => {
+    const title = summaries.get(hb.titleId);
+    const path = pathOf('titleId', i);
+    if (!title) unknown.push({ path, message: 'is not a title in the catalog' });
+    else if (title.type === 'series') unplayable.push({ path, message: 'is a series; send the episode being played' });
+    else if (title.maturityLevel > mat) restricted.push({ path, message: "is above the profile's maturity level" });
+  });
+  fail('not_found', unknown);
+  fail('validation_failed', unplayable);
+  fail('forbidden', restricted);
+}
+
+function fail(code: ProblemCode, errors: FieldError[]): void {
+  if (errors.length === 0) return;
+  const summary = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  throw new HttpError(code, `Heartbeat refused: ${summary}`, { errors });
+}

@@ -1,0 +1,58 @@
+/**
+ * What the edge knows about a title before it accepts a heartbeat for it: kind, series, duration and
+ * maturity level, from the origin and kept in the colo's cache (Cache API) for a few minutes.
+ */
+import { z } from 'zod';
+import { HttpError } from '../../../core/problem.ts';
+import type { AppContext } from './http/context.ts';
+import { callOrigin } from './origin.ts';
+
+/** GET /internal/v1/titles/{titleId}/summary. */
+export const TitleSummary = z.object({
+  id: z.uuid(),
+  type: z.enum(['movie', 'episode', 'series']),
+  seriesId: z.uuid().nullable(),
+  durationSeconds: z.number().nullable(),
+  maturityLevel: z.number().int(),
+});
+export type TitleSummary = z.infer<typeof TitleSummary>;
+
+/** Catalog facts change rarely; five minutes bounds how long a removed or re-rated title lingers. */
+export const TITLE_SUMMARY_TTL_S = 300;
+/** Cache keys live under a host of their own: they are never fetched, only matched. */
+const CACHE_ORIGIN = 'https://title-summary.edgeflix.internal';
+
+/** The title's summary, or null when the catalog does not have it. Profile-independent, so shared. */
+export async function titleSummary(c: AppContext, titleId: string): Promise<TitleSummary | null> {
+  const key = new Request(`${CACHE_ORIGIN}/titles/${titleId}`);
+  const cache = caches.default;
+  const hit = await cache.match(key);
+  if (hit) {
+    const cached = TitleSummary.safeParse(await hit.json());
+    if (cached.success) return cached.data;
+  }
+  const res = await callOrigin(c, {
+    method: 'GET',
+    path: `/internal/v1/titles/${titleId}/summary`,
+    user: c.get('user'),
+  });
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw new HttpError('origin_unavailable', 'The catalog could not be reached; try again shortly', {
+      headers: { 'retry-after': '2' },
+    });
+  }
+  const parsed = TitleSummary.safeParse(await res.json());
+  if (!parsed.success) throw new Error('The origin answered a title summary in an unexpected shape');
+  await cache.put(
+    key,
+    new Response(JSON.stringify(parsed.data), {
+      headers: { 'content-type': 'application/json', 'cache-control': `max-age=${TITLE_SUMMARY_TTL_S}` },
+    }),
+  );
+  return parsed.data;
+}

@@ -1,0 +1,24 @@
+/** The progress buffer's settings, read from the worker's vars (wrangler.toml) and checked once. */
+
+/**
+ * Default flush interval. Players send a heartbeat every 10 s, so a minute coalesces about six
+ * heartbeats per title into one Cassandra write and one event, and the origin sees one request per
+ * watching profile per minute. The delay is invisible to the viewer: the profile's own reads
+ * (resume position, Continue Watching) merge the buffer's unflushed states.
+ */
+export const DEFAULT_FLUSH_INTERVAL_MS = 60_000;
+const MIN_FLUSH_INTERVAL_MS = 1_000;
+const MAX_FLUSH_INTERVAL_MS = 15 * 60_000;
+
+/** `PROGRESS_FLUSH_INTERVAL_MS` in milliseconds; a bad value throws an error naming the variable. */
+export function flushIntervalMs(env: Pick<Env, 'PROGRESS_FLUSH_INTERVAL_MS'>): number {
+  const raw = env.PROGRESS_FLUSH_INTERVAL_MS;
+  if (raw === undefined || raw === '') return DEFAULT_FLUSH_INTERVAL_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < MIN_FLUSH_INTERVAL_MS || value > MAX_FLUSH_INTERVAL_MS) {
+    throw new Error(
+      `PROGRESS_FLUSH_INTERVAL_MS must be an integer between ${MIN_FLUSH_INTERVAL_MS} and ${MAX_FLUSH_INTERVAL_MS} (ms), not "${raw}"`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,215 @@
+/**
+ * ProgressBuffer: one Durable Object per profile. It keeps the latest state of each title the
+ * profile plays (coalescing heartbeats by the rule in core/progress.ts), answers only after that
+ * state is stored, and flushes the unflushed states to the origin in batches from an alarm.
+ *
+ * Storage (KV API on the SQLite backend), keys in `KEYS`:
+ *   `title:<titleId>` → BufferedEntry   the title's latest state and whether it is still unflushed
+ *   `owner`           → ProfileOwner    account/profile/maturity the flush credential names
+ *   `flush-attempts`  → number          failed flushes in a row (drives the backoff)
+ * Clean entries stay as the coalescing watermark (their tie counters) until the bound evicts them.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import { Heartbeat, MAX_FLUSH_ENTRIES, type ProgressEntry } from '../../../core/progress.ts';
+import { chunk, dirtyEntries, recordHeartbeats, settleFlush, type BufferState, type BufferedEntry } from './buffer.ts';
+import { flushIntervalMs } from './config.ts';
+import { FlushError, sendFlush, type ProfileOwner } from './flush.ts';
+import { logEvent } from './log.ts';
+import { backoffDelayMs } from './retry.ts';
+
+export type { ProfileOwner } from './flush.ts';
+
+const KEYS = {
+  titlePrefix: 'title:',
+  title: (titleId: string) => `title:${titleId}`,
+  owner: 'owner',
+  attempts: 'flush-attempts',
+} as const;
+
+/** Titles kept per profile. Beyond it the oldest flushed titles are forgotten; unflushed never. */
+export const MAX_TITLES = 1_000;
+/** Unflushed titles that trigger a flush right away instead of at the next interval. */
+export const FLUSH_SIZE_BOUND = 200;
+/** The storage API takes at most 128 keys per call. */
+const KEYS_PER_CALL = 128;
+
+const Owner = z.strictObject({ accountId: z.uuid(), profileId: z.uuid(), maturityLevel: z.number().int() });
+const Heartbeats = z.array(Heartbeat).max(MAX_FLUSH_ENTRIES);
+
+export interface RecordResult {
+  /** Heartbeats now represented: stored, or already superseded by a newer stored state. */
+  accepted: number;
+  /** Of the accepted, those older than (or replays of) what was stored. */
+  superseded: number;
+  /** Heartbeats for new titles refused because the buffer is full of unflushed titles; retry later. */
+  refused: number;
+  /** Unflushed titles after this call. */
+  pending: number;
+}
+
+export class ProgressBuffer extends DurableObject<Env> {
+  #status: 'loading' | 'idle' | 'flushing' = 'loading';
+  #state: BufferState = new Map();
+  #owner: ProfileOwner | undefined;
+  #attempts = 0;
+  #flushIntervalMs = 0;
+  #flushing: Promise<void> | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(() => this.#load());
+  }
+
+  async #load(): Promise<void> {
+    this.#flushIntervalMs = flushIntervalMs(this.env);
+    const [entries, owner, attempts] = await Promise.all([
+      this.ctx.storage.list<BufferedEntry>({ prefix: KEYS.titlePrefix }),
+      this.ctx.storage.get<ProfileOwner>(KEYS.owner),
+      this.ctx.storage.get<number>(KEYS.attempts),
+    ]);
+    for (const [key, value] of entries) this.#state.set(key.slice(KEYS.titlePrefix.length), value);
+    this.#owner = owner;
+    this.#attempts = attempts ?? 0;
+    this.#status = 'idle';
+  }
+
+  /**
+   * Applies heartbeats (already validated by the edge; checked again here because a bad entry would
+   * block every later flush) and resolves only once the changed states are stored.
+   */
+  async record(owner: ProfileOwner, heartbeats: Heartbeat[]): Promise<RecordResult> {
+    const who = Owner.parse(owner);
+    const outcome = recordHeartbeats(this.#state, Heartbeats.parse(heartbeats), MAX_TITLES);
+    const writes: Record<string, unknown> = {};
+    for (const titleId of outcome.changed) writes[KEYS.title(titleId)] = this.#state.get(titleId);
+    if (!sameOwner(this.#owner, who)) {
+      this.#owner = who;
+      writes[KEYS.owner] = who;
+    }
+    await this.#write(writes, outcome.evicted.map(KEYS.title));
+    const pending = this.#pendingCount();
+    if (pending > 0) await this.#armFlush(pending);
+    return { accepted: outcome.accepted, superseded: outcome.superseded, refused: outcome.refused, pending };
+  }
+
+  /** The unflushed states, for reads that merge them with what the origin has stored. */
+  async pending(titleIds?: string[]): Promise<ProgressEntry[]> {
+    const all = dirtyEntries(this.#state);
+    if (!titleIds) return all;
+    const wanted = new Set(titleIds);
+    return all.filter((entry) => wanted.has(entry.titleId));
+  }
+
+  /** Flush. Never throws for an origin failure: it re-arms itself with backoff instead. */
+  override async alarm(): Promise<void> {
+    // Alarms are at-least-once: a second delivery while a flush runs joins it instead of racing it.
+    if (this.#flushing) return this.#flushing;
+    this.#flushing = this.#flush().finally(() => {
+      this.#flushing = undefined;
+      this.#status = 'idle';
+    });
+    return this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    this.#status = 'flushing';
+    const owner = this.#owner;
+    const snapshot = dirtyEntries(this.#state);
+    if (!owner || snapshot.length === 0) {
+      await this.#setAttempts(0);
+      return;
+    }
+    const started = Date.now();
+    let acknowledged = 0;
+    let dropped = 0;
+    try {
+      for (const batch of chunk(snapshot, MAX_FLUSH_ENTRIES)) {
+        const ack = await sendFlush(this.env, owner, batch, crypto.randomUUID());
+        const settled = settleFlush(this.#state, batch, ack.dropped);
+        const cleaned: Record<string, unknown> = {};
+        for (const titleId of settled.cleaned) cleaned[KEYS.title(titleId)] = this.#state.get(titleId);
+        await this.#write(cleaned, settled.forgotten.map(KEYS.title));
+        acknowledged += batch.length;
+        dropped += ack.dropped.length;
+      }
+    } catch (err) {
+      await this.#retryLater(owner, err, { entries: snapshot.length, acknowledged });
+      return;
+    }
+    await this.#setAttempts(0);
+    const pending = this.#pendingCount();
+    logEvent('info', owner.profileId, 'flush_succeeded', {
+      entries: snapshot.length,
+      dropped,
+      pendingAfter: pending,
+      durationMs: Date.now() - started,
+    });
+    // Whatever arrived while the batch was in flight goes out with the next one.
+    if (pending > 0) await this.#armFlush(pending);
+  }
+
+  async #retryLater(owner: ProfileOwner, err: unknown, progress: { entries: number; acknowledged: number }) {
+    const attempt = this.#attempts + 1;
+    await this.#setAttempts(attempt);
+    const retryInMs = backoffDelayMs(attempt);
+    await this.#scheduleFlush(Date.now() + retryInMs);
+    const flushError = err instanceof FlushError ? err : undefined;
+    // An origin that is down is expected now and then; a request it refuses, or an error of our own, is a bug.
+    const level = flushError && flushError.kind !== 'rejected' ? 'warn' : 'error';
+    logEvent(level, owner.profileId, 'flush_failed', {
+      ...progress,
+      attempt,
+      retryInMs,
+      reason: flushError?.kind ?? 'internal',
+      status: flushError?.status ?? null,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+
+  /**
+   * Makes sure a flush is coming: at the normal interval, or at once past the size bound. While a
+   * backoff is running its alarm is left alone, so a busy profile cannot hammer a failing origin.
+   */
+  async #armFlush(pending: number): Promise<void> {
+    const now = Date.now();
+    const backingOff = this.#attempts > 0;
+    const due = pending >= FLUSH_SIZE_BOUND && !backingOff ? now : now + this.#flushIntervalMs;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || (!backingOff && due < current)) await this.#scheduleFlush(due);
+  }
+
+  /** The one place the alarm is set. */
+  async #scheduleFlush(at: number): Promise<void> {
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  async #setAttempts(attempts: number): Promise<void> {
+    if (attempts === this.#attempts) return;
+    this.#attempts = attempts;
+    if (attempts === 0) await this.ctx.storage.delete(KEYS.attempts);
+    else await this.ctx.storage.put(KEYS.attempts, attempts);
+  }
+
+  async #write(puts: Record<string, unknown>, deletes: string[]): Promise<void> {
+    for (const keys of chunk(deletes, KEYS_PER_CALL)) await this.ctx.storage.delete(keys);
+    for (const keys of chunk(Object.keys(puts), KEYS_PER_CALL)) {
+      await this.ctx.storage.put(Object.fromEntries(keys.map((key) => [key, puts[key]])));
+    }
+  }
+
+  #pendingCount(): number {
+    let n = 0;
+    for (const { dirty } of this.#state.values()) if (dirty) n += 1;
+    return n;
+  }
+
+  /** For tests and diagnostics: lifecycle status, stored titles and failed attempts in a row. */
+  stats(): { status: string; titles: number; pending: number; attempts: number } {
+    return { status: this.#status, titles: this.#state.size, pending: this.#pendingCount(), attempts: this.#attempts };
+  }
+}
+
+function sameOwner(a: ProfileOwner | undefined, b: ProfileOwner): boolean {
+  return a?.accountId === b.accountId && a.profileId === b.profileId && a.maturityLevel === b.maturityLevel;
+}

@@ -1,0 +1,104 @@
+/** Test helpers inside workerd: seeded titles, owners and tokens, the chaos proxy, stored progress. */
+import { env } from 'cloudflare:workers';
+import type { Heartbeat, ProgressView } from '../../core/progress.ts';
+import { importUserTokenSigner, signServiceToken, signUserToken } from '../../core/tokens.ts';
+import type { ChaosRule, SeenRequest } from './chaos-rules.ts';
+import type { ProfileOwner } from '../progress-buffer/src/progress-buffer.ts';
+
+export interface SeededTitle {
+  id: string;
+  type: 'movie' | 'episode' | 'series';
+  seriesId: string | null;
+  durationSeconds: number | null;
+  maturityLevel: number;
+}
+
+export const TITLES = JSON.parse(env.TEST_TITLES) as SeededTitle[];
+
+/** Playable titles (movies and episodes) a profile of `maxLevel` may watch. */
+export function playable(maxLevel = 50): (SeededTitle & { durationSeconds: number })[] {
+  return TITLES.filter(
+    (t): t is SeededTitle & { durationSeconds: number } =>
+      t.type !== 'series' && t.durationSeconds !== null && t.maturityLevel <= maxLevel,
+  );
+}
+
+export function titleOfType(type: SeededTitle['type'], predicate: (t: SeededTitle) => boolean = () => true) {
+  const title = TITLES.find((t) => t.type === type && predicate(t));
+  if (!title) throw new Error(`The seeded catalog has no ${type} like that`);
+  return title;
+}
+
+/** A profile no other test uses (the origin keys progress by the credential's ids alone). */
+export function newOwner(maturityLevel = 50): ProfileOwner {
+  return { accountId: crypto.randomUUID(), profileId: crypto.randomUUID(), maturityLevel };
+}
+
+export function heartbeat(
+  titleId: string,
+  eventTime: number,
+  positionSeconds: number,
+  deviceId = 'tv-1',
+  durationSeconds = 6000,
+): Heartbeat {
+  return { titleId, positionSeconds, durationSeconds, eventTime, deviceId };
+}
+
+/** The owner's ProgressBuffer (named by profile, as the edge names it). */
+export function bufferFor(owner: ProfileOwner) {
+  return env.PROGRESS_BUFFER.get(env.PROGRESS_BUFFER.idFromName(owner.profileId));
+}
+
+/** A profile token for the owner, signed with the origin's (test) key. */
+export async function profileToken(owner: ProfileOwner): Promise<string> {
+  const signer = await importUserTokenSigner(JSON.parse(env.TEST_SIGNING_JWK));
+  const claims = {
+    sub: owner.accountId,
+    scope: 'profile',
+    pid: owner.profileId,
+    mat: owner.maturityLevel,
+    plan: 'premium',
+    since: 1,
+  } as const;
+  return (await signUserToken(claims, signer, { issuer: 'edgeflix', audience: 'edgeflix-api' })).token;
+}
+
+/** Arms a chaos rule on the proxy in front of the origin, for this owner's requests only. */
+export async function chaos(owner: ProfileOwner, rule: Omit<ChaosRule, 'pid'>): Promise<void> {
+  const res = await fetch(env.TEST_CHAOS_URL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...rule, pid: owner.profileId }),
+  });
+  if (res.status !== 204) throw new Error(`chaos proxy answered ${res.status}`);
+}
+
+export async function calm(owner: ProfileOwner): Promise<void> {
+  await fetch(`${env.TEST_CHAOS_URL}?pid=${owner.profileId}`, { method: 'DELETE' });
+}
+
+/** What the proxy saw of this owner's calls to the origin. */
+export async function originCalls(owner: ProfileOwner, path?: string): Promise<SeenRequest[]> {
+  const res = await fetch(`${env.TEST_CHAOS_URL}/requests?pid=${owner.profileId}`);
+  const { requests } = (await res.json()) as { requests: SeenRequest[] };
+  return path ? requests.filter((r) => r.path.startsWith(path)) : requests;
+}
+
+export const FLUSH_PATH = '/internal/v1/progress/flush';
+
+/** Progress as stored at the origin (Cassandra), asked directly: nothing from the buffer merged in. */
+export async function storedProgress(owner: ProfileOwner, titleIds: string[]): Promise<Map<string, ProgressView>> {
+  const path = '/internal/v1/progress/query';
+  const credential = await signServiceToken(
+    { htm: 'POST', htu: path, rid: 'test-stored-progress', sub: owner.accountId, pid: owner.profileId, mat: 50 },
+    env.SERVICE_TOKEN_SECRET,
+  );
+  const res = await fetch(new URL(path, env.TEST_ORIGIN_URL), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ titleIds, pending: [] }),
+  });
+  if (res.status !== 200) throw new Error(`origin answered ${res.status}: ${await res.text()}`);
+  const { progress } = (await res.json()) as { progress: ProgressView[] };
+  return new Map(progress.map((p) => [p.titleId, p]));
+}
