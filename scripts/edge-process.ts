@@ -1,0 +1,92 @@
+/**
+ * Runs the edge worker under `wrangler dev` (workerd), as `npm start` does, for the start script,
+ * benchmarks and browser tests. Secrets go in through an env file, never on the command line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface EdgeProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface EdgeOptions {
+  port: number;
+  originUrl: string;
+  secrets: { AUTH_PUBLIC_JWKS: string; SERVICE_TOKEN_SECRET: string };
+  /** Extra vars over wrangler.toml's (e.g. PROGRESS_FLUSH_INTERVAL_MS). */
+  vars?: Record<string, string>;
+  persistTo: string;
+  /** Where wrangler's output goes (default: inherited). */
+  stdio?: 'inherit' | 'ignore';
+  readyTimeoutMs?: number;
+}
+
+/** Waits until `url` answers 2xx, failing early if `child` exits. */
+export async function waitForHealth(url: string, child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} while starting`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what} did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'edgeflix-edge-'));
+  const envFile = path.join(dir, 'secrets.env');
+  const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
+  await writeFile(
+    envFile,
+    Object.entries(options.secrets)
+      .map(([k, v]) => `${k}=${quote(v)}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/wrangler/bin/wrangler.js'),
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--env-file',
+      envFile,
+      // Plain vars override wrangler.toml's [vars] only from the command line; secrets stay in the file.
+      ...Object.entries({ ...options.vars, ORIGIN_URL: options.originUrl }).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      '--show-interactive-dev-session=false',
+      '--persist-to',
+      options.persistTo,
+    ],
+    { cwd: root, stdio: options.stdio ?? 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
+  const url = `http://127.0.0.1:${options.port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(`${url}/healthz`, child, 'edge (wrangler dev)', options.readyTimeoutMs ?? 120_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, child, stop };
+}
