@@ -89,6 +89,15 @@ describe('Cassandra migrations', () => {
         class: 'org.apache.cassandra.locator.SimpleStrategy',
         replication_factor: '1',
       });
+      const ttls = await client.execute(
+        'SELECT table_name, default_time_to_live FROM system_schema.tables WHERE keyspace_name = ?',
+        [ks.keyspace],
+      );
+      // Rows expire as the design says: progress after 90 days, history after a year.
+      expect(Object.fromEntries(ttls.rows.map((r) => [r['table_name'], r['default_time_to_live']]))).toMatchObject({
+        viewing_progress: 90 * 24 * 3600,
+        watch_history: 365 * 24 * 3600,
+      });
       const created = await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [
         ks.keyspace,
       ]);
