@@ -180,3 +180,22 @@ export const ContinueWatchingResponse = z.strictObject({ items: z.array(Continue
 export const ContinueWatchingParams = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
+
+/** GET /internal/v1/titles/{titleId}/summary: what the edge checks before accepting a heartbeat. */
+export const TitleSummaryWire = z.strictObject({
+  id: uuid,
+  type: z.enum(['movie', 'episode', 'series']),
+  seriesId: uuid.nullable(),
+  durationSeconds: z.number().nullable(),
+  maturityLevel: z.number().int(),
+});
+export type TitleSummaryWire = z.infer<typeof TitleSummaryWire>;
+
+/** Query of GET /v1/history: page size and the opaque cursor of the previous page. */
+export const HistoryParams = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^(?:[0-9a-f]{2}){1,1024}$/, 'must be a cursor from a previous page')
+    .optional(),
+});

@@ -1,22 +1,14 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import { HistoryParams } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { callerProfile } from '../http/middleware.ts';
 
-const Query = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .regex(/^(?:[0-9a-f]{2}){1,1024}$/, 'must be a cursor from a previous page')
-    .optional(),
-});
-
 /** Watch history (completed titles), newest first, paged with an opaque cursor. */
 export const history = new Hono<OriginEnv>().get('/', async (c) => {
   const { profileId, maturityLevel } = callerProfile(c.get('caller'));
-  const { limit, cursor } = parseOrThrow(Query, c.req.query(), 'query');
+  const { limit, cursor } = parseOrThrow(HistoryParams, c.req.query(), 'query');
   const { stores } = c.get('deps');
   let page;
   try {

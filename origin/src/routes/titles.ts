@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { HttpError } from '../../../core/problem.ts';
+import type { TitleSummaryWire } from '../../../core/progress.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
 
@@ -18,5 +19,5 @@ export const titles = new Hono<OriginEnv>().get('/:titleId/summary', async (c) =
     seriesId: summary.seriesId,
     durationSeconds: summary.durationSeconds,
     maturityLevel: summary.maturityLevel,
-  });
+  } satisfies TitleSummaryWire);
 });

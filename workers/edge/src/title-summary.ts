@@ -2,20 +2,14 @@
  * What the edge knows about a title before it accepts a heartbeat for it: kind, series, duration and
  * maturity level, from the origin and kept in the colo's cache (Cache API) for a few minutes.
  */
-import { z } from 'zod';
+import { TitleSummaryWire } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
-/** GET /internal/v1/titles/{titleId}/summary. */
-export const TitleSummary = z.object({
-  id: z.uuid(),
-  type: z.enum(['movie', 'episode', 'series']),
-  seriesId: z.uuid().nullable(),
-  durationSeconds: z.number().nullable(),
-  maturityLevel: z.number().int(),
-});
-export type TitleSummary = z.infer<typeof TitleSummary>;
+/** GET /internal/v1/titles/{titleId}/summary (the wire type is shared with the origin). */
+export const TitleSummary = TitleSummaryWire;
+export type TitleSummary = TitleSummaryWire;
 
 /** Catalog facts change rarely; five minutes bounds how long a removed or re-rated title lingers. */
 export const TITLE_SUMMARY_TTL_S = 300;
