@@ -7,6 +7,7 @@ import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
 import { health } from './routes/health.ts';
 import { history } from './routes/history.ts';
+import { home } from './routes/home.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
 import { titles } from './routes/titles.ts';
@@ -26,6 +27,7 @@ export function createApp(deps: OriginDeps): Hono<OriginEnv> {
   app.route('/internal/v1/progress', progress);
   app.route('/internal/v1/continue-watching', continueWatching);
   app.route('/internal/v1/history', history);
+  app.route('/internal/v1/home', home);
 
   app.notFound((c) =>
     problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {

@@ -27,6 +27,8 @@ export async function handleViewingEvent(stores: Stores, log: Logger, value: Rec
     return;
   }
   const event = parsed.data;
+  // Trending counts distinct viewers of the item (the series, for an episode) per day.
+  await stores.home.recordViewer(event.seriesId ?? event.titleId, new Date(event.eventTime), event.profileId);
   if (await stores.preferences.isNewCompletion(event)) {
     await stores.progress.recordHistory([
       {

@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ContinueWatchingQuery, type ContinueWatchingItem } from '../../../core/progress.ts';
+import { ContinueWatchingQuery } from '../../../core/progress.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
-import { buildContinueWatching, planContinueWatching } from '../domain/continue-watching.ts';
-import { mergeStates } from '../domain/progress.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { jsonBody, optionalJsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
+import { continueWatchingFor } from '../services/continue-watching.ts';
 
 const ItemParams = z.strictObject({ itemId: z.uuid() });
 const QUERY_BODY_BYTES = 256 * 1024;
@@ -17,26 +16,13 @@ export const continueWatching = new Hono<OriginEnv>()
     const { profileId, maturityLevel } = callerProfile(c.get('caller'));
     const body = await jsonBody(c, ContinueWatchingQuery, 'continue-watching query', QUERY_BODY_BYTES);
     const { stores, completion } = c.get('deps');
-    const [stored, hidden] = await Promise.all([
-      stores.progress.listForProfile(profileId),
-      stores.progress.hiddenItems(profileId),
-    ]);
-    const states = mergeStates(stored, body.pending);
-    const titles = await stores.catalog.titleSummaries([...states.keys()]);
-    const candidates = planContinueWatching(states, titles, completion);
-    const afterRefs = candidates.flatMap((cand) =>
-      cand.kind === 'next' && cand.after.seriesId && cand.after.seasonNumber && cand.after.episodeNumber
-        ? [
-            {
-              seriesId: cand.after.seriesId,
-              seasonNumber: cand.after.seasonNumber,
-              episodeNumber: cand.after.episodeNumber,
-            },
-          ]
-        : [],
+    const { items } = await continueWatchingFor(
+      stores,
+      { profileId, maturityLevel },
+      body.pending,
+      body.limit,
+      completion,
     );
-    const next = await stores.catalog.nextEpisodes(afterRefs);
-    const items: ContinueWatchingItem[] = buildContinueWatching(candidates, next, hidden, maturityLevel, body.limit);
     return c.json({ items });
   })
   .delete('/:itemId', async (c) => {

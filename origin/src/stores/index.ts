@@ -11,6 +11,7 @@ import { kafkaEventBus } from './kafka-events.ts';
 import { postgresAccountStore } from './postgres-accounts.ts';
 import { cachedCatalog } from './cached-catalog.ts';
 import { postgresCatalogStore, postgresPreferenceStore } from './postgres-catalog.ts';
+import { postgresHomeStore } from './postgres-home.ts';
 import type { Stores } from './types.ts';
 
 const CATALOG_CACHE = { ttlMs: 60_000, maxEntries: 50_000 };
@@ -53,6 +54,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
       accounts: postgresAccountStore(sql),
       catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
       preferences: postgresPreferenceStore(sql),
+      home: postgresHomeStore(sql),
       progress: embeddedProgressStore(sql),
       events,
       readiness: async () => ({ postgres: await check(async () => void (await sql`SELECT 1`)) }),
@@ -87,6 +89,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     accounts: postgresAccountStore(sql),
     catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
     preferences: postgresPreferenceStore(sql),
+    home: postgresHomeStore(sql),
     progress,
     events,
     readiness: async () => {

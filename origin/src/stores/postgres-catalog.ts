@@ -66,6 +66,7 @@ interface SummaryRow {
   episode_number: number | null;
   duration_seconds: number | null;
   maturity_level: number;
+  maturity_rating: string;
   poster_url: string | null;
   genres: string[] | null;
 }
@@ -80,6 +81,7 @@ const toSummary = (r: SummaryRow): TitleSummary => ({
   episodeNumber: r.episode_number,
   durationSeconds: r.duration_seconds,
   maturityLevel: r.maturity_level,
+  maturityRating: r.maturity_rating,
   posterUrl: r.poster_url,
   genres: r.genres ?? [],
 });
@@ -88,7 +90,7 @@ const toSummary = (r: SummaryRow): TitleSummary => ({
 function summarySelect(sql: postgres.Sql) {
   return sql`
     SELECT t.id, t.type, t.name, t.series_id, s.name AS series_name, t.season_number, t.episode_number,
-           t.duration_seconds, r.level AS maturity_level,
+           t.duration_seconds, r.level AS maturity_level, t.maturity_rating,
            (SELECT a.url FROM artwork a WHERE a.title_id = coalesce(t.series_id, t.id) AND a.kind = 'poster'
               AND a.variant IS NULL LIMIT 1) AS poster_url,
            (SELECT array_agg(g.genre_id ORDER BY g.genre_id) FROM title_genres g

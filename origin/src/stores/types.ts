@@ -120,6 +120,7 @@ export interface TitleSummary {
   episodeNumber: number | null;
   durationSeconds: number | null;
   maturityLevel: number;
+  maturityRating: string;
   /** Poster of the title, or of its series for an episode. */
   posterUrl: string | null;
   /** Genres of the title, or of its series for an episode. */
@@ -170,11 +171,44 @@ export interface PreferenceStore {
   genreScores(profileId: string): Promise<Map<string, number>>;
 }
 
+/** A top-level title as the homepage ranks it. */
+export interface HomeCandidate {
+  id: string;
+  type: 'movie' | 'series';
+  name: string;
+  posterUrl: string | null;
+  genres: string[];
+  maturityRating: string;
+  maturityLevel: number;
+  popularity: number;
+}
+
+/** Homepage candidate queries (PostgreSQL in both modes). */
+export interface HomeStore {
+  /** Most distinct viewers over the last `days` (from viewing events), then popularity. */
+  trending(q: { days: number; limit: number; maxMaturityLevel: number }): Promise<HomeCandidate[]>;
+  byGenres(q: { genres: string[]; limit: number; maxMaturityLevel: number }): Promise<HomeCandidate[]>;
+  /** Titles sharing the most genres with `titleId`. */
+  similarTo(q: { titleId: string; limit: number; maxMaturityLevel: number }): Promise<HomeCandidate[]>;
+  newReleases(q: { limit: number; maxMaturityLevel: number }): Promise<HomeCandidate[]>;
+  /** Movies and series the profile has finished. */
+  finishedItems(profileId: string): Promise<Set<string>>;
+  /** The item (movie or series) the profile most recently finished something of. */
+  lastCompleted(profileId: string): Promise<string | null>;
+  /** Per title: poster URL per artwork variant (a genre id). */
+  posterVariants(titleIds: readonly string[]): Promise<Map<string, Map<string, string>>>;
+  /** Display names of genres. */
+  genreNames(ids: readonly string[]): Promise<Map<string, string>>;
+  /** One viewer of an item on a day (idempotent). */
+  recordViewer(itemId: string, at: Date, profileId: string): Promise<void>;
+}
+
 export interface Stores {
   mode: 'embedded' | 'real';
   accounts: AccountStore;
   catalog: CatalogStore;
   preferences: PreferenceStore;
+  home: HomeStore;
   progress: ProgressStore;
   events: EventBus;
   /** Checks each store answers; the readiness probe reports them by name. */

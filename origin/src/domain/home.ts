@@ -1,0 +1,117 @@
+/**
+ * Homepage rules, pure: row order per `homepage_row_order` variant, one appearance per title
+ * across rows, poster choice per `artwork_personalization` variant.
+ */
+import type { ArtworkVariant, HomeItem, HomeRow, RowKind, RowOrderVariant } from '../../../core/home.ts';
+import type { HomeCandidate } from '../stores/types.ts';
+
+/** Control order; the variants move one row to the top or rank rows by the profile's signals. */
+export const CONTROL_ORDER: readonly RowKind[] = [
+  'top_picks',
+  'continue_watching',
+  'trending',
+  'because_you_watched',
+  'new_releases',
+  'genre',
+];
+
+export interface RowSignals {
+  /** Hours since the profile last watched anything (Infinity when never). */
+  hoursSinceLastWatch: number;
+  /** The profile's genre preference scores. */
+  genreScores: ReadonlyMap<string, number>;
+}
+
+/** How much a row is worth to this profile, for the `personalized` order. */
+export function rowScore(row: HomeRow, signals: RowSignals): number {
+  const affinity = (items: readonly HomeItem[]) => {
+    const total = [...signals.genreScores.values()].reduce((a, b) => a + b, 0) || 1;
+    const sum = items.reduce(
+      (acc, item) => acc + item.genres.reduce((g, id) => g + (signals.genreScores.get(id) ?? 0), 0),
+      0,
+    );
+    return sum / total / Math.max(1, items.length);
+  };
+  switch (row.kind) {
+    case 'continue_watching':
+      // Fresh viewing is what a profile most likely comes back for.
+      return 10 / (1 + signals.hoursSinceLastWatch / 24);
+    case 'because_you_watched':
+      return 2 + affinity(row.items);
+    case 'top_picks':
+    case 'genre':
+      return 1 + affinity(row.items) * 4;
+    case 'trending':
+      return 1.5;
+    case 'new_releases':
+      return 1;
+  }
+}
+
+/** Rows in the order a variant asks for (stable: ties keep control order). */
+export function orderRows(rows: readonly HomeRow[], variant: RowOrderVariant, signals: RowSignals): HomeRow[] {
+  const control = [...rows].sort((a, b) => CONTROL_ORDER.indexOf(a.kind) - CONTROL_ORDER.indexOf(b.kind));
+  const toFront = (kind: RowKind) => [
+    ...control.filter((r) => r.kind === kind),
+    ...control.filter((r) => r.kind !== kind),
+  ];
+  switch (variant) {
+    case 'control':
+      return control;
+    case 'continue_first':
+      return toFront('continue_watching');
+    case 'trending_first':
+      return toFront('trending');
+    case 'personalized':
+      return control
+        .map((row, i) => ({ row, i, score: rowScore(row, signals) }))
+        .sort((a, b) => b.score - a.score || a.i - b.i)
+        .map((x) => x.row);
+  }
+}
+
+/** Each title appears once, in the first row (in display order) that has it; empty rows go. */
+export function dedupeRows(rows: readonly HomeRow[], perRow: number): HomeRow[] {
+  const seen = new Set<string>();
+  const out: HomeRow[] = [];
+  for (const row of rows) {
+    const items = row.items.filter((item) => !seen.has(item.id)).slice(0, perRow);
+    for (const item of items) seen.add(item.id);
+    if (items.length > 0) out.push({ ...row, items });
+  }
+  return out;
+}
+
+/**
+ * The poster to show: `default` the title's own; `genre_based` the variant cut for the title's
+ * first genre; `personalized` the variant for the genre this profile likes most among those
+ * the title has art for. Falls back to the default poster.
+ */
+export function choosePoster(
+  candidate: Pick<HomeCandidate, 'posterUrl' | 'genres'>,
+  variants: ReadonlyMap<string, string> | undefined,
+  artwork: ArtworkVariant,
+  genreScores: ReadonlyMap<string, number>,
+): string | null {
+  if (artwork === 'default' || !variants || variants.size === 0) return candidate.posterUrl;
+  if (artwork === 'genre_based') {
+    const genre = candidate.genres.find((g) => variants.has(g));
+    return (genre && variants.get(genre)) ?? candidate.posterUrl;
+  }
+  let best: string | undefined;
+  let bestScore = 0;
+  for (const [genre, url] of variants) {
+    const score = genreScores.get(genre) ?? 0;
+    if (score > bestScore) [best, bestScore] = [url, score];
+  }
+  return best ?? candidate.posterUrl;
+}
+
+/** The genres a profile likes most, strongest first. */
+export function topGenres(scores: ReadonlyMap<string, number>, n: number): string[] {
+  return [...scores]
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, n)
+    .map(([g]) => g);
+}
