@@ -12,10 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
-import { insertFixtureTitles } from '../origin/test/support/fixtures.ts';
-import { makeTestKeys } from '../origin/test/support/keys.ts';
-import { createTestOrigin, listen, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
-import { freshDatabase, freshKeyspace, requireStack } from '../origin/test/support/stack.ts';
+import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
 import { startEdge } from '../scripts/edge-process.ts';
 import { compare, type BenchRow } from './harness.ts';
 
@@ -35,23 +32,9 @@ async function freePort(): Promise<number> {
 }
 
 export default async function run(log: (line: string) => void): Promise<BenchRow[]> {
-  const stack = await requireStack();
-  const keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'bench_edge');
-  const ks = freshKeyspace(stack, 'bench_edge');
-  const origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  await insertFixtureTitles(db.url);
-  const pg = postgres(db.url, { max: 1, onnotice: () => {} });
+  const real = await realTestOrigin('bench_edge');
+  const { origin, keys } = real;
+  const pg = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
   const titles = (await pg<{ id: string }[]>`SELECT id FROM titles WHERE type <> 'series' ORDER BY id LIMIT 20`).map(
     (r) => r.id,
   );
@@ -160,9 +143,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
     await edge.stop();
     await rm(persist, { recursive: true, force: true });
     await server.close();
-    await origin.stop();
-    await db.drop();
-    await ks.drop();
+    await real.stop();
   }
   return rows;
 }

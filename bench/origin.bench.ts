@@ -6,32 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { signServiceToken } from '../core/tokens.ts';
-import { makeTestKeys } from '../origin/test/support/keys.ts';
-import { createTestOrigin } from '../origin/test/support/origin.ts';
-import { freshDatabase, freshKeyspace, requireStack } from '../origin/test/support/stack.ts';
+import { realTestOrigin } from '../origin/test/support/origin.ts';
 import { postgresClient } from '../origin/src/db/postgres.ts';
 import { cassandraClient } from '../origin/src/db/cassandra.ts';
 import type { ProgressRecord } from '../origin/src/stores/types.ts';
 import { compare, type BenchRow } from './harness.ts';
 
 export default async function run(log: (line: string) => void): Promise<BenchRow[]> {
-  const stack = await requireStack();
-  const keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'bench');
-  const ks = freshKeyspace(stack, 'bench');
-  const origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  const sql = postgresClient(db.url, { max: 10 });
-  const raw = cassandraClient(ks);
+  const real = await realTestOrigin('bench');
+  const { origin, keys } = real;
+  const sql = postgresClient(real.databaseUrl, { max: 10 });
+  const raw = cassandraClient(real.keyspace);
   const rows: BenchRow[] = [];
   try {
     const account = (await origin.deps.stores.accounts.findAccountByEmail('demo@edgeflix.test'))!;
@@ -113,9 +98,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
   } finally {
     await sql.end();
     await raw.shutdown();
-    await origin.stop();
-    await db.drop();
-    await ks.drop();
+    await real.stop();
   }
   return rows;
 }

@@ -18,10 +18,8 @@ import type { ProgressEntry } from '../core/progress.ts';
 import { cassandraClient } from '../origin/src/db/cassandra.ts';
 import { TOPICS } from '../origin/src/stores/names.ts';
 import { asEdge } from '../origin/test/support/as-edge.ts';
-import { insertFixtureTitles } from '../origin/test/support/fixtures.ts';
-import { makeTestKeys } from '../origin/test/support/keys.ts';
-import { createTestOrigin } from '../origin/test/support/origin.ts';
-import { freshDatabase, freshKeyspace, requireStack } from '../origin/test/support/stack.ts';
+import { realTestOrigin } from '../origin/test/support/origin.ts';
+import { requireStack } from '../origin/test/support/stack.ts';
 import { paths } from '../scripts/stack/paths.ts';
 import { compare, measure, type BenchRow } from './harness.ts';
 
@@ -31,27 +29,14 @@ const RECORD_BYTES = 300;
 
 export default async function run(log: (line: string) => void): Promise<BenchRow[]> {
   const stack = await requireStack();
-  const keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'bench_progress');
-  const ks = freshKeyspace(stack, 'bench_progress');
-  const origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  await insertFixtureTitles(db.url);
-  const pg = postgres(db.url, { max: 1, onnotice: () => {} });
+  const real = await realTestOrigin('bench_progress');
+  const { origin, keys } = real;
+  const pg = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
   const playable = (await pg<{ id: string }[]>`SELECT id FROM titles WHERE type <> 'series' ORDER BY id LIMIT 100`).map(
     (r) => r.id,
   );
   await pg.end();
-  const raw = cassandraClient(ks);
+  const raw = cassandraClient(real.keyspace);
   const rows: BenchRow[] = [];
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -151,9 +136,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
   } finally {
     clearInterval(sampler);
     await raw.shutdown();
-    await origin.stop();
-    await db.drop();
-    await ks.drop();
+    await real.stop();
   }
   log(
     `progress: peak RSS of the origin process during the flush and publish runs: ${Math.round(peakRss / 2 ** 20)} MiB`,

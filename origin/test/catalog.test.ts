@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TitleCard, TitleDetail } from '../../core/catalog.ts';
 import { asEdge } from './support/as-edge.ts';
-import { insertFixtureTitles, type FixtureTitles } from './support/fixtures.ts';
-import { makeTestKeys, type TestKeys } from './support/keys.ts';
-import { createTestOrigin, type TestOrigin } from './support/origin.ts';
-import { freshDatabase, freshKeyspace } from './support/stack.ts';
+import type { FixtureTitles } from './support/fixtures.ts';
+import type { TestKeys } from './support/keys.ts';
+import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
 let origin: TestOrigin;
@@ -15,29 +14,13 @@ let sql: postgres.Sql;
 const cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const stack = inject('stack');
-  keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'catalog');
-  const ks = freshKeyspace(stack, 'catalog');
-  origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  t = await insertFixtureTitles(db.url);
-  sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const real = await realTestOrigin('catalog');
+  ({ origin, keys, titles: t } = real);
+  sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
   await sql`UPDATE titles SET media_available = true WHERE id IN (${t.movie}, ${t.episodes[0]})`;
   cleanup.push(
     () => sql.end(),
-    () => origin.stop(),
-    () => db.drop(),
-    () => ks.drop(),
+    () => real.stop(),
   );
 });
 

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HomePage } from '../../core/home.ts';
 import type { ProgressEntry } from '../../core/progress.ts';
 import { handleViewingEvent } from '../src/consumers/completions.ts';
 import { silentLogger } from '../src/log.ts';
 import { asEdge } from './support/as-edge.ts';
-import { insertFixtureTitles, type FixtureTitles } from './support/fixtures.ts';
-import { makeTestKeys, type TestKeys } from './support/keys.ts';
-import { createTestOrigin, type TestOrigin } from './support/origin.ts';
-import { freshDatabase, freshKeyspace } from './support/stack.ts';
+import type { FixtureTitles } from './support/fixtures.ts';
+import type { TestKeys } from './support/keys.ts';
+import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
 let origin: TestOrigin;
@@ -18,28 +17,12 @@ let sql: postgres.Sql;
 const cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const stack = inject('stack');
-  keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'home');
-  const ks = freshKeyspace(stack, 'home');
-  origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  t = await insertFixtureTitles(db.url);
-  sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const real = await realTestOrigin('home');
+  ({ origin, keys, titles: t } = real);
+  sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
   cleanup.push(
     () => sql.end(),
-    () => origin.stop(),
-    () => db.drop(),
-    () => ks.drop(),
+    () => real.stop(),
   );
 });
 

@@ -1,9 +1,8 @@
 import { decodeJwt, jwtVerify, createLocalJWKSet } from 'jose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asEdge } from './support/as-edge.ts';
-import { makeTestKeys, type TestKeys } from './support/keys.ts';
-import { createTestOrigin, TEST_TOKEN_SETTINGS, type TestOrigin } from './support/origin.ts';
-import { freshDatabase, freshKeyspace } from './support/stack.ts';
+import type { TestKeys } from './support/keys.ts';
+import { realTestOrigin, TEST_TOKEN_SETTINGS, type TestOrigin } from './support/origin.ts';
 
 const DEMO = { email: 'demo@edgeflix.test', password: 'edgeflix-demo' };
 const FAMILY = { email: 'family@edgeflix.test', password: 'edgeflix-family' };
@@ -13,22 +12,9 @@ let origin: TestOrigin;
 let cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const stack = inject('stack');
-  keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'identity');
-  const ks = freshKeyspace(stack, 'identity');
-  origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  cleanup = [() => origin.stop(), () => db.drop(), () => ks.drop()];
+  const real = await realTestOrigin('identity');
+  ({ origin, keys } = real);
+  cleanup = [() => real.stop()];
 });
 
 afterAll(async () => {

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEntry } from '../../core/progress.ts';
 import { handleViewingEvent } from '../src/consumers/completions.ts';
 import { silentLogger } from '../src/log.ts';
 import { TOPICS } from '../src/stores/names.ts';
 import { asEdge } from './support/as-edge.ts';
-import { insertFixtureTitles, type FixtureTitles } from './support/fixtures.ts';
-import { makeTestKeys, type TestKeys } from './support/keys.ts';
-import { createTestOrigin, type TestOrigin } from './support/origin.ts';
-import { freshDatabase, freshKeyspace } from './support/stack.ts';
+import type { FixtureTitles } from './support/fixtures.ts';
+import type { TestKeys } from './support/keys.ts';
+import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
 let origin: TestOrigin;
@@ -17,27 +16,9 @@ const cleanup: (() => Promise<void>)[] = [];
 const account = randomUUID();
 
 beforeAll(async () => {
-  const stack = inject('stack');
-  keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'progress');
-  const ks = freshKeyspace(stack, 'progress');
-  origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  t = await insertFixtureTitles(db.url);
-  cleanup.push(
-    () => origin.stop(),
-    () => db.drop(),
-    () => ks.drop(),
-  );
+  const real = await realTestOrigin('progress');
+  ({ origin, keys, titles: t } = real);
+  cleanup.push(() => real.stop());
 });
 
 afterAll(async () => {

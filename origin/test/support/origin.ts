@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { importUserTokenSigner } from '../../../core/tokens.ts';
 import { createApp } from '../../src/app.ts';
+import type { CassandraSettings } from '../../src/db/cassandra.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { OriginDeps } from '../../src/http/context.ts';
 import { silentLogger } from '../../src/log.ts';
 import { seedDatabase } from '../../src/seed/write.ts';
 import { createStores } from '../../src/stores/index.ts';
-import type { TestKeys } from './keys.ts';
-import { freshTopicPrefix } from './stack.ts';
+import { insertFixtureTitles, type FixtureTitles } from './fixtures.ts';
+import { makeTestKeys, type TestKeys } from './keys.ts';
+import { freshDatabase, freshKeyspace, freshTopicPrefix, requireStack } from './stack.ts';
 
 export const TEST_TOKEN_SETTINGS = { issuer: 'edgeflix', audience: 'edgeflix-api' };
 /** Small catalog: enough rows for every query shape, quick to seed. */
@@ -42,6 +44,7 @@ export async function createTestOrigin(options: {
     KAFKA_TOPIC_PREFIX: topics?.prefix,
     AUTH_SIGNING_JWK: JSON.stringify(options.keys.signingJwk),
     SERVICE_TOKEN_SECRET: options.keys.serviceSecret,
+    OPERATOR_API_KEY: options.keys.operatorKey,
   });
   const stores = await createStores(config, silentLogger, {
     afterMigrate: async (sql) => void (await seedDatabase(sql, { titles: TEST_CATALOG_TITLES })),
@@ -52,6 +55,7 @@ export async function createTestOrigin(options: {
     signer: await importUserTokenSigner(options.keys.signingJwk),
     tokenSettings: TEST_TOKEN_SETTINGS,
     serviceSecret: options.keys.serviceSecret,
+    operatorApiKey: options.keys.operatorKey,
     completion: { movie: config.COMPLETION_THRESHOLD_MOVIE, episode: config.COMPLETION_THRESHOLD_EPISODE },
   };
   return {
@@ -74,4 +78,47 @@ export async function listen(app: TestOrigin['app']): Promise<{ url: string; clo
       });
     });
   });
+}
+
+/** A real-stack origin in a throwaway database, keyspace and topic prefix, with the fixture titles. */
+export interface RealTestOrigin {
+  origin: TestOrigin;
+  keys: TestKeys;
+  databaseUrl: string;
+  /** The throwaway keyspace's settings, for raw driver access. */
+  keyspace: CassandraSettings;
+  titles: FixtureTitles;
+  /** Stops the origin and drops what it created. */
+  stop(): Promise<void>;
+}
+
+export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
+  const stack = await requireStack();
+  const keys = await makeTestKeys();
+  const db = await freshDatabase(stack.DATABASE_URL, label);
+  const ks = freshKeyspace(stack, label);
+  const origin = await createTestOrigin({
+    mode: 'real',
+    keys,
+    databaseUrl: db.url,
+    cassandra: {
+      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
+      localDc: stack.CASSANDRA_LOCAL_DC,
+      keyspace: ks.keyspace,
+    },
+    kafkaBrokers: stack.KAFKA_BROKERS,
+  });
+  const titles = await insertFixtureTitles(db.url);
+  return {
+    origin,
+    keys,
+    databaseUrl: db.url,
+    keyspace: ks,
+    titles,
+    async stop() {
+      await origin.stop();
+      await db.drop();
+      await ks.drop();
+    },
+  };
 }
