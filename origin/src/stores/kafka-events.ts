@@ -74,7 +74,12 @@ export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> 
       await send({ topic, messages });
     },
     async subscribe(groupId: string, topic: Topic, handler: EventHandler) {
-      const consumer = kafka.consumer({ groupId, sessionTimeout: 15000, heartbeatInterval: 3000 });
+      // Groups are prefixed like topics, so environments sharing a cluster never share offsets.
+      const consumer = kafka.consumer({
+        groupId: `${prefix}${groupId}`,
+        sessionTimeout: 15000,
+        heartbeatInterval: 3000,
+      });
       consumers.add(consumer);
       await consumer.connect();
       await consumer.subscribe({ topic: physical(topic), fromBeginning: true });
