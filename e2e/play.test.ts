@@ -1,0 +1,236 @@
+/**
+ * The web client plays a title in Debian's chromium through the edge (wrangler dev, as `npm
+ * start` runs it): sign in, pick a profile, play from the resume position through signed segment
+ * URLs, step down a rendition when the network is throttled; a tampered token is refused.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeTestKeys } from '../origin/test/support/keys.ts';
+import { createTestOrigin, listen } from '../origin/test/support/origin.ts';
+import { freshDatabase, freshKeyspace } from '../origin/test/support/stack.ts';
+import { startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
+import { pickDemoTitles, replaceTitleMedia } from '../scripts/media/catalog.ts';
+import { generateTitle } from '../scripts/media/generate.ts';
+import { objectKey } from '../scripts/media/ladder.ts';
+import { loadMediaIntoR2 } from '../scripts/media/r2.ts';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/media/smoke-play.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MEDIA_CACHE = path.join(ROOT, '.edgeflix/media');
+const MEDIA_SECONDS = 60;
+const RESUME_AT = 20;
+const PLAY_SECONDS = 10;
+const THROTTLE_KBPS = 250;
+const log = (line: string) => process.stdout.write(`[e2e] ${line}\n`);
+
+interface ClientState {
+  firstFrameMs: number | null;
+  playingFrom: number | null;
+  currentTime: number;
+  renditions: string[];
+  errors: string[];
+  capabilities: string | null;
+}
+
+let edge: EdgeProcess;
+let browser: Browser;
+let titleId: string;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  const stack = inject('stack');
+  const keys = await makeTestKeys();
+  const db = await freshDatabase(stack.DATABASE_URL, 'e2e');
+  const ks = freshKeyspace(stack, 'e2e');
+  cleanup.push(
+    () => db.drop(),
+    () => ks.drop(),
+  );
+  const origin = await createTestOrigin({
+    mode: 'real',
+    keys,
+    databaseUrl: db.url,
+    cassandra: {
+      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
+      localDc: stack.CASSANDRA_LOCAL_DC,
+      keyspace: ks.keyspace,
+    },
+    kafkaBrokers: stack.KAFKA_BROKERS,
+  });
+  cleanup.unshift(() => origin.stop());
+  const server = await listen(origin.app);
+  cleanup.unshift(() => server.close());
+
+  // Media for one title a kids profile may watch: generated once, then cached across runs.
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-e2e-'));
+  cleanup.push(() => rm(persist, { recursive: true, force: true }));
+  try {
+    const [title] = await pickDemoTitles(sql, 1);
+    titleId = title!.id;
+    const started = Date.now();
+    const { media, cached } = await generateTitle(title!, {
+      outDir: MEDIA_CACHE,
+      durationSeconds: MEDIA_SECONDS,
+      onProgress: (rep, fraction, done) => done && log(`media: ${rep} encoded`),
+    });
+    log(
+      `media for ${title!.name}: ${cached ? 'cached' : `generated in ${((Date.now() - started) / 1000).toFixed(1)} s`}`,
+    );
+    const objects = media.files.map((f) => ({
+      key: objectKey(media.titleId, f.path),
+      file: path.join(MEDIA_CACHE, media.titleId, f.path),
+      contentType: f.contentType,
+    }));
+    await loadMediaIntoR2(persist, objects);
+    await replaceTitleMedia(sql, [media]);
+  } finally {
+    await sql.end();
+  }
+
+  edge = await startEdge({
+    port: await freePort(),
+    originUrl: server.url,
+    secrets: {
+      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
+      SERVICE_TOKEN_SECRET: keys.serviceSecret,
+      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
+    },
+    persistTo: persist,
+    stdio: 'ignore',
+  });
+  cleanup.unshift(() => edge.stop());
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  cleanup.unshift(() => browser.close());
+});
+
+afterAll(async () => {
+  for (const step of cleanup) await step().catch((err: unknown) => log(`cleanup: ${String(err)}`));
+});
+
+/** The demo account's first profile (Alex, adult) token, through the edge's own API. */
+async function profileToken(): Promise<string> {
+  const post = (p: string, body: unknown, token?: string) =>
+    fetch(`${edge.url}${p}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const login = (await (
+    await post('/v1/auth/login', { email: 'demo@edgeflix.test', password: 'edgeflix-demo' })
+  ).json()) as {
+    token: string;
+  };
+  const profiles = (await (
+    await fetch(`${edge.url}/v1/profiles`, { headers: { authorization: `Bearer ${login.token}` } })
+  ).json()) as { profiles: { id: string; name: string }[] };
+  const alex = profiles.profiles.find((p) => p.name === 'Alex')!;
+  const selected = (await (await post(`/v1/profiles/${alex.id}/select`, undefined, login.token)).json()) as {
+    token: string;
+  };
+  return selected.token;
+}
+
+const clientState = (page: Page) => page.evaluate(() => (globalThis as unknown as { edgeflix: ClientState }).edgeflix);
+
+const bitrate = (r: string) => Number(r.split('@')[1] ?? 0);
+const switchedUp = (rs: string[]) => rs.some((r, i) => i > 0 && bitrate(r) > bitrate(rs[i - 1]!));
+const switchedDown = (rs: string[]) => rs.some((r, i) => i > 0 && bitrate(r) < bitrate(rs[i - 1]!));
+
+describe('the web client in chromium', () => {
+  it('plays from the resume position through signed URLs and steps down when the network is throttled', async () => {
+    // The resume position, set the way a player sets it: a heartbeat through the edge.
+    const token = await profileToken();
+    const hb = await fetch(`${edge.url}/v1/progress`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        titleId,
+        positionSeconds: RESUME_AT,
+        durationSeconds: MEDIA_SECONDS,
+        eventTime: Date.now(),
+        deviceId: 'e2e-setup',
+      }),
+    });
+    expect(hb.status).toBe(202);
+
+    const page = await browser.newPage();
+    const media: { url: string; status: number }[] = [];
+    page.on('response', (res) => {
+      if (new URL(res.url()).pathname.startsWith('/v1/media/')) media.push({ url: res.url(), status: res.status() });
+    });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') log(`browser: ${msg.text()}`);
+    });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+
+    await page.goto(`${edge.url}/`);
+    await page.click('#login-form button[type=submit]');
+    await page.click('#profile-list button:text("Alex")');
+    await page.click(`#rows button[data-title-id="${titleId}"]`);
+
+    const target = RESUME_AT + PLAY_SECONDS;
+    const deadline = Date.now() + 120_000;
+    let state = await clientState(page);
+    let throttledAt: number | null = null;
+    while (Date.now() < deadline) {
+      state = await clientState(page);
+      if (state.errors.length > 0) break;
+      if (throttledAt === null && switchedUp(state.renditions)) {
+        throttledAt = state.currentTime;
+        log(`up-switch seen (${state.renditions.join(' → ')}); throttling to ${THROTTLE_KBPS} kbit/s`);
+        const bytesPerSecond = (THROTTLE_KBPS * 1000) / 8;
+        await cdp.send('Network.emulateNetworkConditions', {
+          offline: false,
+          latency: 40,
+          downloadThroughput: bytesPerSecond,
+          uploadThroughput: bytesPerSecond,
+        });
+      }
+      if (state.currentTime >= target && switchedDown(state.renditions)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // For the README/notes: what the client looks like mid-playback (git-ignored folder).
+    await page.screenshot({ path: path.join(ROOT, '.edgeflix/e2e-player.png') });
+    log(`time to first frame: ${state.firstFrameMs} ms (click → first frame, manifest and resume lookup included)`);
+    log(`renditions: ${state.renditions.join(' → ')}; played ${state.playingFrom} → ${state.currentTime.toFixed(1)} s`);
+    log(`device capabilities sent: ${state.capabilities}`);
+
+    expect(state.errors).toEqual([]);
+    expect(state.firstFrameMs).not.toBeNull();
+    expect(Math.abs((state.playingFrom ?? -100) - RESUME_AT)).toBeLessThan(2);
+    expect(state.currentTime).toBeGreaterThanOrEqual(target);
+    expect(switchedUp(state.renditions)).toBe(true);
+    expect(switchedDown(state.renditions)).toBe(true);
+    expect(media.length).toBeGreaterThan(0);
+    expect(media.every((m) => m.url.includes('token=') && (m.status === 200 || m.status === 206))).toBe(true);
+
+    // Segment URLs work only with their token intact.
+    const segment = new URL(media.find((m) => m.url.includes('.m4s'))!.url);
+    const good = segment.searchParams.get('token')!;
+    const [h, p, s] = good.split('.');
+    segment.searchParams.set('token', `${h}.${p!.slice(0, -1)}${p!.endsWith('A') ? 'B' : 'A'}.${s}`);
+    const tampered = await fetch(segment);
+    expect(tampered.status).toBe(403);
+    expect(((await tampered.json()) as { code: string }).code).toBe('forbidden');
+    segment.searchParams.set('token', good);
+    expect((await fetch(segment)).status).toBe(200);
+    await page.close();
+  });
+});

@@ -1,0 +1,294 @@
+/* global dashjs, document, window, localStorage, location, fetch, MediaSource, performance, screen, setInterval, clearInterval, URLSearchParams, crypto, FormData, URL */
+/**
+ * The reference web client: sign in, pick a profile, browse, play with dash.js through signed
+ * segment URLs, resume where the profile left off, send heartbeats. No framework, no build step.
+ * `window.edgeflix` exposes what the end-to-end test reads (first frame, renditions, errors).
+ */
+const HEARTBEAT_MS = 10_000;
+const $ = (id) => document.getElementById(id);
+const state = (window.edgeflix = {
+  accountToken: null,
+  profileToken: null,
+  profile: null,
+  playing: null,
+  firstFrameMs: null,
+  playingFrom: null,
+  currentTime: 0,
+  renditions: [],
+  errors: [],
+  heartbeats: 0,
+  capabilities: null,
+});
+let player = null;
+let heartbeatTimer = null;
+
+function show(section) {
+  for (const id of ['login', 'profiles', 'browse', 'player']) $(id).hidden = id !== section;
+  $('error').textContent = '';
+}
+
+function fail(message) {
+  $('error').textContent = message;
+  state.errors.push(message);
+}
+
+async function api(path, { token = state.profileToken, method = 'GET', body } = {}) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+  return { status: res.status, ok: res.ok, json };
+}
+
+/** What this browser plays, in the X-Device-Capabilities form (core/manifest/device.ts). */
+function deviceCapabilities() {
+  const override = new URLSearchParams(location.search).get('codecs');
+  const video = (codec) => MediaSource.isTypeSupported(`video/mp4; codecs="${codec}"`);
+  const audio = (codec) => MediaSource.isTypeSupported(`audio/mp4; codecs="${codec}"`);
+  const codecs = override
+    ? override.split(',')
+    : [
+        ['avc1', video('avc1.640028')],
+        ['vp09', video('vp09.00.51.08')],
+        ['av01', video('av01.0.08M.08')],
+        ['hev1', video('hev1.1.6.L93.B0')],
+        ['hvc1', video('hvc1.1.6.L93.B0')],
+        ['mp4a', true],
+        ['ec-3', audio('ec-3')],
+        ['opus', audio('opus')],
+      ]
+        .filter(([, ok]) => ok)
+        .map(([name]) => name);
+  const pixels = Math.max(screen.width, screen.height) * (window.devicePixelRatio || 1);
+  const maxRes = pixels >= 3000 ? '3840x2160' : pixels >= 1600 ? '1920x1080' : '1280x720';
+  const hdr = window.matchMedia('(dynamic-range: high)').matches ? 'hdr10,hlg' : 'none';
+  return `codecs=${codecs.join(',')}; max-res=${maxRes}; hdr=${hdr}`;
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const res = await api('/v1/auth/login', {
+    token: null,
+    method: 'POST',
+    body: { email: form.get('email'), password: form.get('password') },
+  });
+  if (!res.ok) return fail(res.json?.detail ?? `Sign-in failed (${res.status})`);
+  state.accountToken = res.json.token;
+  await listProfiles();
+}
+
+async function listProfiles() {
+  const res = await api('/v1/profiles', { token: state.accountToken });
+  if (!res.ok) return fail(`Could not list profiles (${res.status})`);
+  const list = $('profile-list');
+  list.replaceChildren(
+    ...res.json.profiles.map((p) => {
+      const button = document.createElement('button');
+      button.textContent = p.name;
+      button.dataset.profileId = p.id;
+      button.addEventListener('click', () => selectProfile(p));
+      return button;
+    }),
+  );
+  $('sign-out').hidden = false;
+  show('profiles');
+}
+
+async function selectProfile(profile) {
+  const res = await api(`/v1/profiles/${profile.id}/select`, { token: state.accountToken, method: 'POST' });
+  if (!res.ok) return fail(`Could not select ${profile.name} (${res.status})`);
+  state.profileToken = res.json.token;
+  state.profile = profile;
+  $('who').textContent = profile.name;
+  await browse();
+}
+
+async function browse() {
+  show('browse');
+  const [playable, home, experiments] = await Promise.all([
+    api('/v1/titles?playable=true&limit=50'),
+    api('/v1/home'),
+    api('/v1/experiments'),
+  ]);
+  const rows = [];
+  if (playable.ok) {
+    rows.push({
+      title: 'Playable now',
+      items: playable.json.items.map((t) => ({ id: t.id, name: t.name, type: t.type, info: t.maturityRating })),
+    });
+  }
+  if (home.ok) {
+    for (const row of home.json.rows) {
+      rows.push({
+        title: row.title,
+        items: row.items.map((i) => ({
+          id: i.contentId,
+          name: i.name,
+          type: i.type === 'series' && i.contentId === i.id ? 'series' : 'movie',
+          info: i.episodeInfo ?? i.maturityRating,
+        })),
+      });
+    }
+  }
+  $('rows').replaceChildren(...rows.filter((r) => r.items.length > 0).map(renderRow));
+  if (experiments.ok && experiments.json.assignments.length > 0) {
+    $('experiments').textContent =
+      'Experiments: ' + experiments.json.assignments.map((a) => `${a.experimentId}=${a.variantId}`).join(', ');
+  }
+}
+
+function renderRow(row) {
+  const section = document.createElement('div');
+  section.className = 'row';
+  const heading = document.createElement('h3');
+  heading.textContent = row.title;
+  const cards = document.createElement('div');
+  cards.className = 'cards';
+  for (const item of row.items) {
+    const card = document.createElement('button');
+    card.className = 'card';
+    card.dataset.titleId = item.id;
+    card.textContent = item.name;
+    const small = document.createElement('small');
+    small.textContent = item.info ?? '';
+    card.append(small);
+    card.addEventListener('click', () => (item.type === 'series' ? openSeries(item) : play(item)));
+    cards.append(card);
+  }
+  section.append(heading, cards);
+  return section;
+}
+
+async function openSeries(item) {
+  const res = await api(`/v1/titles/${item.id}`);
+  if (!res.ok) return fail(`Could not open ${item.name} (${res.status})`);
+  const episodes = res.json.seasons.flatMap((s) =>
+    s.episodes.map((e) => ({ id: e.id, name: `S${s.seasonNumber}E${e.episodeNumber} ${e.name}`, type: 'episode' })),
+  );
+  $('rows').replaceChildren(renderRow({ title: item.name, items: episodes }));
+}
+
+async function resumePosition(titleId) {
+  const res = await api(`/v1/progress/${titleId}`);
+  return res.ok && !res.json.completed ? res.json.positionSeconds : 0;
+}
+
+async function play(item) {
+  show('player');
+  $('now-playing').textContent = item.name;
+  Object.assign(state, { playing: item, firstFrameMs: null, playingFrom: null, currentTime: 0, renditions: [] });
+  state.capabilities = deviceCapabilities();
+  const video = $('video');
+  const started = performance.now();
+  const resume = await resumePosition(item.id);
+  const manifest = `/v1/playback/${item.id}/manifest.mpd`;
+  // Before dash.js fetches it: a 422 (nothing playable) or 403 (maturity) is shown as is.
+  const check = await fetch(manifest, {
+    method: 'GET',
+    headers: { authorization: `Bearer ${state.profileToken}`, 'x-device-capabilities': state.capabilities },
+  });
+  if (!check.ok) {
+    const problem = await check.json().catch(() => null);
+    return fail(problem?.detail ?? `Cannot play this title (${check.status})`);
+  }
+
+  player = dashjs.MediaPlayer().create();
+  player.updateSettings({
+    debug: { logLevel: dashjs.Debug.LOG_LEVEL_WARNING },
+    streaming: { abr: { initialBitrate: { video: 100 } } },
+  });
+  // Only manifest requests carry the profile token; segment URLs carry their own signed token.
+  player.addRequestInterceptor((request) => {
+    if (new URL(request.url, location.href).pathname.startsWith('/v1/playback/')) {
+      request.headers = {
+        ...request.headers,
+        authorization: `Bearer ${state.profileToken}`,
+        'x-device-capabilities': state.capabilities,
+      };
+    }
+    return Promise.resolve(request);
+  });
+  player.on(dashjs.MediaPlayer.events.QUALITY_CHANGE_RENDERED, (e) => {
+    if (e.mediaType === 'video') rendition(e.newRepresentation);
+  });
+  player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
+    const first = player.getCurrentRepresentationForType('video');
+    if (first && state.renditions.length === 0) rendition(first);
+  });
+  player.on(dashjs.MediaPlayer.events.ERROR, (e) => fail(`dash.js: ${JSON.stringify(e.error?.message ?? e.error)}`));
+  const onFrame = () => {
+    if (state.firstFrameMs === null) {
+      state.firstFrameMs = Math.round(performance.now() - started);
+      stat('first frame', `${state.firstFrameMs} ms`);
+    }
+  };
+  if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(onFrame);
+  else video.addEventListener('playing', onFrame, { once: true });
+  video.addEventListener('playing', () => {
+    if (state.playingFrom === null) state.playingFrom = video.currentTime;
+  });
+  video.addEventListener('timeupdate', () => (state.currentTime = video.currentTime));
+  video.addEventListener('pause', () => void heartbeat());
+  stat('device', state.capabilities);
+  stat('resume at', `${resume.toFixed(1)} s`);
+  player.initialize(video, manifest, true, resume);
+  heartbeatTimer = setInterval(() => void heartbeat(), HEARTBEAT_MS);
+}
+
+function rendition(r) {
+  const label = `${r.height}p@${r.bandwidth}`;
+  if (state.renditions.at(-1) !== label) state.renditions.push(label);
+  stat('rendition', `${label} (${state.renditions.join(' → ')})`);
+}
+
+function deviceId() {
+  let id = localStorage.getItem('edgeflix.deviceId');
+  if (!id) localStorage.setItem('edgeflix.deviceId', (id = `web-${crypto.randomUUID().slice(0, 8)}`));
+  return id;
+}
+
+async function heartbeat() {
+  const video = $('video');
+  if (!state.playing || !Number.isFinite(video.duration) || video.currentTime === 0) return;
+  const res = await api('/v1/progress', {
+    method: 'POST',
+    body: {
+      titleId: state.playing.id,
+      positionSeconds: Math.round(video.currentTime * 10) / 10,
+      durationSeconds: Math.max(video.duration, video.currentTime),
+      eventTime: Date.now(),
+      deviceId: deviceId(),
+    },
+  });
+  if (res.ok) state.heartbeats += 1;
+}
+
+function stat(name, value) {
+  const stats = $('stats');
+  let dd = stats.querySelector(`[data-stat="${name}"]`);
+  if (!dd) {
+    const dt = document.createElement('dt');
+    dt.textContent = name;
+    dd = document.createElement('dd');
+    dd.dataset.stat = name;
+    stats.append(dt, dd);
+  }
+  dd.textContent = value;
+}
+
+async function stop() {
+  await heartbeat();
+  clearInterval(heartbeatTimer);
+  player?.reset();
+  player = null;
+  state.playing = null;
+  $('stats').replaceChildren();
+  await browse();
+}
+
+$('login-form').addEventListener('submit', (e) => void signIn(e));
+$('back').addEventListener('click', () => void stop());
+$('sign-out').addEventListener('click', () => location.reload());
+show('login');

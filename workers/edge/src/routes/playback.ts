@@ -1,0 +1,178 @@
+/**
+ * Manifests for the calling profile: DASH (`manifest.mpd`, or JSON with `Accept:
+ * application/json`) and HLS (`master.m3u8` and its media playlists), listing only what the
+ * device and the account's plan can play, with one signed segment token per representation.
+ *
+ * Auth: the MPD and the master playlist need the profile token (Authorization header). Media
+ * playlists are fetched by the player itself, which cannot add headers, so their URLs carry the
+ * representation's segment token instead (the same one its segments carry): no user token there.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+
+import { buildMpd, DASH_CONTENT_TYPE } from '../../../../core/manifest/dash.ts';
+import {
+  DEVICE_CAPABILITIES_HEADER,
+  DROPPED_HEADER,
+  filterForDevice,
+  formatDropped,
+  notPlayableDetail,
+  parseDeviceCapabilities,
+  type Dropped,
+} from '../../../../core/manifest/device.ts';
+import {
+  buildMasterPlaylist,
+  buildMediaPlaylist,
+  buildSubtitlePlaylist,
+  HLS_CONTENT_TYPE,
+} from '../../../../core/manifest/hls.ts';
+import { buildJsonManifest } from '../../../../core/manifest/json.ts';
+import { INIT_SEGMENT, type MediaLocation } from '../../../../core/manifest/location.ts';
+import { planLimits } from '../../../../core/manifest/plans.ts';
+import type { PlaybackSource, Selection } from '../../../../core/manifest/source.ts';
+import { HttpError } from '../../../../core/problem.ts';
+import {
+  SEGMENT_TOKEN_PARAM,
+  signSegmentToken,
+  verifySegmentToken,
+  type SegmentKeySet,
+} from '../../../../core/segment-token.ts';
+import type { ProfileClaims } from '../../../../core/tokens.ts';
+import { parseOrThrow } from '../../../../core/validation.ts';
+import { Uuid } from '../../../../core/wire.ts';
+import { profileClaims, requireUser } from '../http/auth.ts';
+import type { AppContext, EdgeEnv } from '../http/context.ts';
+import { segmentKeys } from '../playback/keys.ts';
+import { resumePosition } from '../playback/resume.ts';
+import { playbackSource } from '../playback/source.ts';
+
+const TitleParam = z.strictObject({ titleId: Uuid });
+const PlaylistParams = z.strictObject({
+  titleId: Uuid,
+  file: z.string().regex(/^[0-9a-f-]{36}\.m3u8$/, 'a representation id followed by .m3u8'),
+});
+/** Manifests carry tokens bound to this profile: no shared cache may keep them. */
+const PRIVATE = 'private, no-store';
+const VARY = `Accept, Authorization, ${DEVICE_CAPABILITIES_HEADER}`;
+
+export const playback = new Hono<EdgeEnv>()
+  .get('/:titleId/manifest.mpd', requireUser('profile'), async (c) => {
+    const prepared = await prepare(c);
+    const { source, kept, dropped } = prepared;
+    const [locations, resume] = await Promise.all([
+      signLocations(c, prepared),
+      resumePosition(c, prepared.user, source.titleId),
+    ]);
+    c.header('cache-control', PRIVATE);
+    c.header('vary', VARY);
+    c.header(DROPPED_HEADER, formatDropped(dropped));
+    if (wantsJson(c)) {
+      return c.json(buildJsonManifest(source, { kept, dropped, locations, resumePosition: resume }));
+    }
+    return c.body(buildMpd(source, { kept, locations, resumePosition: resume }), 200, {
+      'content-type': DASH_CONTENT_TYPE,
+    });
+  })
+  .get('/:titleId/master.m3u8', requireUser('profile'), async (c) => {
+    const prepared = await prepare(c);
+    const locations = await signLocations(c, prepared);
+    const base = `${new URL(c.req.url).origin}/v1/playback/${prepared.source.titleId}/hls`;
+    const playlistUris = Object.fromEntries(
+      Object.entries(locations).map(([id, location]) => [id, `${base}/${id}.m3u8?${location.query ?? ''}`]),
+    );
+    c.header('cache-control', PRIVATE);
+    c.header('vary', VARY);
+    c.header(DROPPED_HEADER, formatDropped(prepared.dropped));
+    return c.body(buildMasterPlaylist({ kept: prepared.kept, playlistUris }), 200, {
+      'content-type': HLS_CONTENT_TYPE,
+    });
+  })
+  .get('/:titleId/hls/:file', async (c) => {
+    const { titleId, file } = parseOrThrow(PlaylistParams, c.req.param(), 'path');
+    const representationId = file.slice(0, -'.m3u8'.length);
+    const token = c.req.query(SEGMENT_TOKEN_PARAM);
+    if (!token) throw new HttpError('forbidden', 'Playlist URL carries no token');
+    const source = await playbackSource(c.env, titleId, c.get('requestId'));
+    const rep = representationOf(source, representationId);
+    if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
+    const claims = await verifySegmentToken(token, segmentKeys(c.env), {
+      path: 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`,
+    });
+    if (claims.tid !== titleId || claims.rid !== representationId) {
+      throw new HttpError('forbidden', 'Segment token was issued for another representation');
+    }
+    const location = locationFor(c, 'storageKey' in rep ? rep.storageKey : rep.storagePrefix, token);
+    const playlist =
+      'storageKey' in rep
+        ? buildSubtitlePlaylist({ durationSeconds: source.durationSeconds, location })
+        : buildMediaPlaylist(rep, { durationSeconds: source.durationSeconds, location });
+    c.header('cache-control', PRIVATE);
+    return c.body(playlist, 200, { 'content-type': HLS_CONTENT_TYPE });
+  });
+
+interface Prepared {
+  user: ProfileClaims;
+  source: PlaybackSource;
+  kept: Selection;
+  dropped: Dropped[];
+  keys: SegmentKeySet;
+}
+
+/**
+ * Everything a manifest needs before signing: the source (cached), the maturity check, the
+ * device's and plan's filter. Nothing playable is a 422 `not_playable` naming why.
+ */
+async function prepare(c: AppContext): Promise<Prepared> {
+  const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
+  const user = profileClaims(c);
+  // Malformed capabilities fail before any origin call.
+  const caps = parseDeviceCapabilities({ header: c.req.header(DEVICE_CAPABILITIES_HEADER), query: c.req.query() });
+  const keys = segmentKeys(c.env);
+  const source = await playbackSource(c.env, titleId, c.get('requestId'));
+  if (source.maturityLevel > user.mat) {
+    throw new HttpError('forbidden', 'This title is above the profile\u2019s maturity level');
+  }
+  const result = filterForDevice(source, caps, planLimits(user.plan));
+  if (!result.playable) {
+    throw new HttpError('not_playable', notPlayableDetail(result), {
+      headers: { [DROPPED_HEADER]: formatDropped(result.dropped) },
+    });
+  }
+  return { user, source, kept: result.kept, dropped: result.dropped, keys };
+}
+
+/** One token per kept representation, bound to its prefix (or its file, for a subtitle track). */
+async function signLocations(c: AppContext, p: Prepared): Promise<Record<string, MediaLocation>> {
+  const grants = [
+    ...[...p.kept.encodings, ...p.kept.audioTracks].map((r) => ({ id: r.id, prefix: r.storagePrefix })),
+    ...p.kept.subtitleTracks.map((s) => ({ id: s.id, prefix: s.storageKey })),
+  ];
+  const signed = await Promise.all(
+    grants.map(async ({ id, prefix }) => {
+      const { token } = await signSegmentToken(
+        { titleId: p.source.titleId, representationId: id, prefix, profileId: p.user.pid },
+        p.keys,
+      );
+      return [id, locationFor(c, prefix, token)] as const;
+    }),
+  );
+  return Object.fromEntries(signed);
+}
+
+/** Media is served by this worker at `/v1/<storage key>` (see routes/media.ts). */
+function locationFor(c: AppContext, prefix: string, token: string): MediaLocation {
+  return { baseUrl: `${new URL(c.req.url).origin}/v1/${prefix}`, query: `${SEGMENT_TOKEN_PARAM}=${token}` };
+}
+
+function representationOf(source: PlaybackSource, id: string) {
+  return (
+    source.encodings.find((e) => e.id === id) ??
+    source.audioTracks.find((a) => a.id === id) ??
+    source.subtitleTracks.find((s) => s.id === id)
+  );
+}
+
+function wantsJson(c: AppContext): boolean {
+  const accept = c.req.header('accept') ?? '';
+  return /\bapplication\/json\b/i.test(accept) && !/\bapplication\/dash\+xml\b/i.test(accept);
+}
