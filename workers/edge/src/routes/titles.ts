@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { TitleListParams } from '../../../../core/catalog.ts';
+import { parseOrThrow } from '../../../../core/validation.ts';
+import { profileClaims, requireUser } from '../http/auth.ts';
+import type { EdgeEnv } from '../http/context.ts';
+import { callOrigin } from '../origin.ts';
+
+const Params = z.strictObject({ titleId: z.uuid() });
+
+/** Catalog browsing for the calling profile (the origin filters by its maturity level). */
+export const titles = new Hono<EdgeEnv>()
+  .use('*', requireUser('profile'))
+  .get('/', async (c) => {
+    const q = parseOrThrow(TitleListParams, c.req.query(), 'query');
+    const query = new URLSearchParams(
+      Object.entries(q)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    );
+    return callOrigin(c, { method: 'GET', path: `/v1/titles?${query}`, user: profileClaims(c) });
+  })
+  .get('/:titleId', async (c) => {
+    const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
+    return callOrigin(c, { method: 'GET', path: `/v1/titles/${titleId}`, user: profileClaims(c) });
+  });
