@@ -4,7 +4,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules', '.stack', '.edgeflix', '.wrangler', 'bench/results', 'workers/worker-configuration.d.ts'],
+    ignores: [
+      'node_modules',
+      '.stack',
+      '.edgeflix',
+      '.wrangler',
+      'bench/results',
+      'workers/worker-configuration.d.ts',
+      'workers/edge/public/vendor',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -53,7 +53,11 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
     startEdge({
       port: await freePort(),
       originUrl: server.url,
-      secrets: { AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks), SERVICE_TOKEN_SECRET: keys.serviceSecret },
+      secrets: {
+        AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
+        SERVICE_TOKEN_SECRET: keys.serviceSecret,
+        SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
+      },
       vars: { PROGRESS_FLUSH_INTERVAL_MS: String(flushMs) },
       persistTo: persist,
       stdio: 'ignore',

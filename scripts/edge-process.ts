@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareWebAssets } from './web-assets.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -19,7 +20,7 @@ export interface EdgeProcess {
 export interface EdgeOptions {
   port: number;
   originUrl: string;
-  secrets: { AUTH_PUBLIC_JWKS: string; SERVICE_TOKEN_SECRET: string };
+  secrets: { AUTH_PUBLIC_JWKS: string; SERVICE_TOKEN_SECRET: string; SEGMENT_SIGNING_KEYS: string };
   /** Extra vars over wrangler.toml's (e.g. PROGRESS_FLUSH_INTERVAL_MS). */
   vars?: Record<string, string>;
   persistTo: string;
@@ -45,6 +46,7 @@ export async function waitForHealth(url: string, child: ChildProcess, what: stri
 }
 
 export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
+  await prepareWebAssets();
   const dir = await mkdtemp(path.join(tmpdir(), 'edgeflix-edge-'));
   const envFile = path.join(dir, 'secrets.env');
   const quote = (v: string) => `'${v.replace(/'/g, '')}'`;

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       PORT: String(originPort),
       AUTH_SIGNING_JWK: JSON.stringify(secrets.signingJwk),
       SERVICE_TOKEN_SECRET: secrets.serviceSecret,
+      OPERATOR_API_KEY: secrets.operatorApiKey,
     },
   });
   const children: ChildProcess[] = [origin];
@@ -57,7 +58,11 @@ async function main(): Promise<void> {
   const edge = await startEdge({
     port: edgePort,
     originUrl: `http://127.0.0.1:${originPort}`,
-    secrets: { AUTH_PUBLIC_JWKS: JSON.stringify(secrets.publicJwks), SERVICE_TOKEN_SECRET: secrets.serviceSecret },
+    secrets: {
+      AUTH_PUBLIC_JWKS: JSON.stringify(secrets.publicJwks),
+      SERVICE_TOKEN_SECRET: secrets.serviceSecret,
+      SEGMENT_SIGNING_KEYS: secrets.segmentSigningKeys,
+    },
     persistTo: path.join(stateDir, 'wrangler'),
   });
   children.push(edge.child);
@@ -65,7 +70,10 @@ async function main(): Promise<void> {
     say(`edge exited (${code ?? 'signal'}); stopping`);
     stopAll(code ?? 1);
   });
-  say(`ready: http://127.0.0.1:${edgePort}`);
+  say(`ready: open http://127.0.0.1:${edgePort}/ (the web client; sign in with the prefilled demo account)`);
+  say(
+    `no playable titles yet? DATABASE_URL=${useStack ? storeEnv['DATABASE_URL'] : 'postgres://postgres:postgres@127.0.0.1:54320/postgres'} npx tsx scripts/media.ts`,
+  );
   say(
     `try: curl -s -X POST http://127.0.0.1:${edgePort}/v1/auth/login -H 'content-type: application/json' -d '{"email":"demo@edgeflix.test","password":"edgeflix-demo"}'`,
   );

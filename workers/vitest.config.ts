@@ -22,7 +22,10 @@ export default defineProject({
             TEST_FOREIGN_SIGNING_JWK: edge.foreignSigningJwk,
             TEST_ORIGIN_URL: edge.directOriginUrl,
             TEST_CHAOS_URL: edge.chaosControlUrl,
+            TEST_OPERATOR_KEY: edge.operatorKey,
             TEST_TITLES: edge.titles,
+            SEGMENT_SIGNING_KEYS: edge.segmentKeys,
+            TEST_PLAYBACK: edge.playback,
           },
         },
       };

@@ -2,12 +2,16 @@ import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../core/problem.ts';
 import type { OriginDeps, OriginEnv } from './http/context.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
+import { requireOperator } from './http/operator.ts';
 import { auth } from './routes/auth.ts';
 import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
+import { experiments } from './routes/experiments.ts';
 import { health } from './routes/health.ts';
 import { history } from './routes/history.ts';
 import { home } from './routes/home.ts';
+import { operator } from './routes/operator.ts';
+import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
 import { titles } from './routes/titles.ts';
@@ -28,6 +32,11 @@ export function createApp(deps: OriginDeps): Hono<OriginEnv> {
   app.route('/internal/v1/continue-watching', continueWatching);
   app.route('/internal/v1/history', history);
   app.route('/internal/v1/home', home);
+  app.route('/internal/v1/playback', playback);
+  app.route('/internal/v1/experiments', experiments);
+  // Operators only (OPERATOR_API_KEY); the edge has no route here.
+  app.use('/operator/v1/*', requireOperator);
+  app.route('/operator/v1', operator);
 
   app.notFound((c) =>
     problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
 const jwk = JSON.stringify({ kty: 'EC', crv: 'P-256', d: 'd', x: 'x', y: 'y', kid: 'k' });
-const valid = { AUTH_SIGNING_JWK: jwk, SERVICE_TOKEN_SECRET: 'x'.repeat(32) };
+const valid = { AUTH_SIGNING_JWK: jwk, SERVICE_TOKEN_SECRET: 'x'.repeat(32), OPERATOR_API_KEY: 'o'.repeat(32) };
 
 function message(env: Record<string, string | undefined>): string {
   try {
@@ -37,6 +37,8 @@ describe('loadConfig', () => {
     ['CASSANDRA_CONSISTENCY', { CASSANDRA_CONSISTENCY: 'most' }],
     ['SERVICE_TOKEN_SECRET', { SERVICE_TOKEN_SECRET: 'short' }],
     ['AUTH_SIGNING_JWK', { AUTH_SIGNING_JWK: 'not json' }],
+    ['OPERATOR_API_KEY', { OPERATOR_API_KEY: 'short' }],
+    ['OPERATOR_API_KEY', { OPERATOR_API_KEY: 'x'.repeat(32) }],
   ])('names %s when its value is bad', (name, patch) => {
     expect(message({ ...valid, ...patch })).toContain(name);
   });
@@ -44,6 +46,7 @@ describe('loadConfig', () => {
   it('names a missing required secret without echoing any secret value', () => {
     const text = message({ AUTH_SIGNING_JWK: jwk });
     expect(text).toContain('SERVICE_TOKEN_SECRET is required');
+    expect(text).toContain('OPERATOR_API_KEY is required');
     expect(text).not.toContain('"d"');
   });
 

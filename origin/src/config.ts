@@ -98,13 +98,20 @@ const Schema = z
     AUTH_ISSUER: z.string().min(1).default('edgeflix'),
     AUTH_AUDIENCE: z.string().min(1).default('edgeflix-api'),
     SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    /** Bearer key of the operator API (/operator/v1); never the service secret. */
+    OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').regex(/^\S+$/, 'must not contain spaces'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** Fraction of the duration from which a movie / an episode counts as watched. */
     COMPLETION_THRESHOLD_MOVIE: z.coerce.number().min(0.5).max(1).default(0.95),
     COMPLETION_THRESHOLD_EPISODE: z.coerce.number().min(0.5).max(1).default(0.95),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   })
-  .superRefine(requireDatabaseInRealMode);
+  .superRefine(requireDatabaseInRealMode)
+  .superRefine((env, ctx) => {
+    if (env.OPERATOR_API_KEY === env.SERVICE_TOKEN_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['OPERATOR_API_KEY'], message: 'must differ from SERVICE_TOKEN_SECRET' });
+    }
+  });
 
 export type Config = z.output<typeof Schema>;
 export type StoreConfig = z.output<typeof StoreSchema>;

@@ -9,6 +9,7 @@ import { createLogger } from './log.ts';
 import { seedIfEmpty } from './seed/bootstrap.ts';
 import { createStores } from './stores/index.ts';
 import { startCompletionConsumer } from './consumers/completions.ts';
+import { startExposureConsumer } from './consumers/exposures.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,9 +25,11 @@ async function main(): Promise<void> {
     signer,
     tokenSettings: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
     serviceSecret: config.SERVICE_TOKEN_SECRET,
+    operatorApiKey: config.OPERATOR_API_KEY,
     completion: { movie: config.COMPLETION_THRESHOLD_MOVIE, episode: config.COMPLETION_THRESHOLD_EPISODE },
   });
   const completions = await startCompletionConsumer(stores, log);
+  const exposures = await startExposureConsumer(stores, log);
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
     log.info('origin_listening', { address: `${info.address}:${info.port}`, storeMode: stores.mode }),
   );
@@ -38,8 +41,7 @@ async function main(): Promise<void> {
     log.info('origin_stopping', { signal });
     const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS).unref();
     server.close(() => {
-      void completions
-        .stop()
+      void Promise.all([completions.stop(), exposures.stop()])
         .then(() => stores.close())
         .finally(() => {
           clearTimeout(force);

@@ -7,7 +7,11 @@ declare namespace Cloudflare {
     TEST_ORIGIN_URL: string;
     /** The chaos proxy's control endpoint (see workers/test/chaos-proxy.ts). */
     TEST_CHAOS_URL: string;
+    /** The origin's operator API key (experiments are set up through it, on TEST_ORIGIN_URL). */
+    TEST_OPERATOR_KEY: string;
     /** JSON: the seeded titles `{id, type, seriesId, durationSeconds, maturityLevel}[]`. */
     TEST_TITLES: string;
+    /** JSON: the playable fixture titles (origin/test/support/playback.ts). */
+    TEST_PLAYBACK: string;
   }
 }

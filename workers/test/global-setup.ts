@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { makeTestKeys } from '../../origin/test/support/keys.ts';
 import { createTestOrigin, listen } from '../../origin/test/support/origin.ts';
+import { insertPlaybackFixtures } from '../../origin/test/support/playback.ts';
 import { freshDatabase, freshKeyspace, requireStack } from '../../origin/test/support/stack.ts';
 import { startChaosProxy } from './chaos-proxy.ts';
 
@@ -33,9 +34,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     chaosControlUrl: `${chaos.url}/__chaos`,
     publicJwks: JSON.stringify(keys.publicJwks),
     serviceSecret: keys.serviceSecret,
+    operatorKey: keys.operatorKey,
     signingJwk: JSON.stringify(keys.signingJwk),
     foreignSigningJwk: JSON.stringify(keys.foreignSigningJwk),
     titles: JSON.stringify(await seededTitles(db.url)),
+    playback: JSON.stringify(await insertPlaybackFixtures(db.url)),
+    segmentKeys: keys.segmentSigningKeys,
   });
   return async () => {
     await chaos.close();
@@ -77,9 +81,12 @@ declare module 'vitest' {
       chaosControlUrl: string;
       publicJwks: string;
       serviceSecret: string;
+      operatorKey: string;
       signingJwk: string;
       foreignSigningJwk: string;
       titles: string;
+      playback: string;
+      segmentKeys: string;
     };
   }
 }

@@ -10,6 +10,8 @@ export interface OriginDeps {
   signer: UserTokenSigner;
   tokenSettings: UserTokenSettings;
   serviceSecret: string;
+  /** The operator API's bearer key (OPERATOR_API_KEY). */
+  operatorApiKey: string;
   /** Fraction of the duration from which a title counts as completed, per content type. */
   completion: { movie: number; episode: number };
 }

@@ -11,6 +11,7 @@ import { kafkaEventBus } from './kafka-events.ts';
 import { postgresAccountStore } from './postgres-accounts.ts';
 import { cachedCatalog } from './cached-catalog.ts';
 import { postgresCatalogStore, postgresPreferenceStore } from './postgres-catalog.ts';
+import { postgresExperimentStore } from './postgres-experiments.ts';
 import { postgresHomeStore } from './postgres-home.ts';
 import type { Stores } from './types.ts';
 
@@ -55,6 +56,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
       catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
       preferences: postgresPreferenceStore(sql),
       home: postgresHomeStore(sql),
+      experiments: postgresExperimentStore(sql),
       progress: embeddedProgressStore(sql),
       events,
       readiness: async () => ({ postgres: await check(async () => void (await sql`SELECT 1`)) }),
@@ -90,6 +92,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
     preferences: postgresPreferenceStore(sql),
     home: postgresHomeStore(sql),
+    experiments: postgresExperimentStore(sql),
     progress,
     events,
     readiness: async () => {

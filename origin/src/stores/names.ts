@@ -2,11 +2,14 @@
 
 export const TOPICS = {
   viewingEvents: 'viewing-events',
+  /** Which profile saw which experiment variant, keyed by profile (see consumers/exposures.ts). */
+  experimentExposures: 'experiment-exposures',
 } as const;
 
 /** Consumer groups of the origin. */
 export const CONSUMER_GROUPS = {
   completions: 'origin-completions',
+  exposures: 'origin-exposures',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 

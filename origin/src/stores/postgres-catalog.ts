@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
+import { queryPlaybackSource } from './postgres-playback.ts';
 import type { CatalogStore, PreferenceStore, TitleSummary } from './types.ts';
 
 interface CardRow {
@@ -167,6 +168,7 @@ export function postgresCatalogStore(sql: postgres.Sql): CatalogStore {
       const rows = await sql<SummaryRow[]>`${summarySelect(sql)} WHERE t.id = ANY(${[...new Set(ids)]}::uuid[])`;
       return new Map(rows.map((r) => [r.id, toSummary(r)]));
     },
+    playbackSource: (id) => queryPlaybackSource(sql, id),
     async nextEpisodes(refs) {
       const out = new Map<string, TitleSummary>();
       // One query per distinct series; a profile has few series in progress at once.

@@ -3,6 +3,8 @@
  * an embedded one (everything in PGlite); `test/contract/` runs one suite against both.
  */
 import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
+import type { Experiment, ExperimentStatus } from '../../../core/experiments/schema.ts';
+import type { PlaybackSource } from '../../../core/manifest/source.ts';
 import type { Topic } from './names.ts';
 
 export interface AccountRecord {
@@ -141,6 +143,11 @@ export interface CatalogStore {
   /** A movie or series with its seasons and episodes; `null` when there is no such top-level title. */
   titleDetail(id: string): Promise<TitleDetail | null>;
   titleSummaries(ids: readonly string[]): Promise<Map<string, TitleSummary>>;
+  /**
+   * A playable title (movie or episode) whose media is in the object store, with its whole ladder;
+   * `null` for a series, an unknown title, or a title without media.
+   */
+  playbackSource(id: string): Promise<PlaybackSource | null>;
   /** The episode after each (series, season, episode), or none at the end of the series. */
   nextEpisodes(
     refs: readonly { seriesId: string; seasonNumber: number; episodeNumber: number }[],
@@ -203,12 +210,57 @@ export interface HomeStore {
   recordViewer(itemId: string, at: Date, profileId: string): Promise<void>;
 }
 
+/** One profile's first sight of one experiment version. */
+export interface ExposureRecord {
+  experimentId: string;
+  version: number;
+  profileId: string;
+  variantId: string;
+  exposedAt: Date;
+}
+
+/** Per variant: distinct exposed profiles, and those with a completion after their exposure. */
+export interface VariantCounts {
+  exposed: number;
+  completed: number;
+}
+
+/**
+ * Decides an experiment change from the current state and the experiments that hold traffic
+ * (running or paused); throws to refuse it. Called inside the store's transaction.
+ */
+export type ExperimentChange = (current: Experiment | null, live: readonly Experiment[]) => Experiment;
+
+/** Experiments, the holdout and exposures (PostgreSQL in both modes). */
+export interface ExperimentStore {
+  list(filter?: { status?: ExperimentStatus | undefined }): Promise<Experiment[]>;
+  get(id: string): Promise<Experiment | null>;
+  /**
+   * Writes what `change` answers for experiment `id` (`current` is null when it does not exist
+   * yet). Changes are serialized, so two edits cannot both claim one layer range.
+   */
+  write(id: string, change: ExperimentChange): Promise<Experiment>;
+  /** Running experiments and the holdout percentage: what the edge allocates with. */
+  live(): Promise<{ holdoutPercentage: number; experiments: Experiment[] }>;
+  holdout(): Promise<number>;
+  setHoldout(percentage: number): Promise<void>;
+  /** Plan ids that targeting may name. */
+  planIds(): Promise<string[]>;
+  /** Which of these ids are experiments. */
+  existing(ids: readonly string[]): Promise<Set<string>>;
+  /** Records exposures; one already recorded (same experiment, version, profile) is kept as it was. */
+  recordExposures(records: readonly ExposureRecord[]): Promise<number>;
+  /** Per variant counts over distinct profiles (all versions, or one). */
+  variantCounts(experimentId: string, version?: number): Promise<Map<string, VariantCounts>>;
+}
+
 export interface Stores {
   mode: 'embedded' | 'real';
   accounts: AccountStore;
   catalog: CatalogStore;
   preferences: PreferenceStore;
   home: HomeStore;
+  experiments: ExperimentStore;
   progress: ProgressStore;
   events: EventBus;
   /** Checks each store answers; the readiness probe reports them by name. */

@@ -19,7 +19,11 @@ export async function storesFor(
   label: string,
 ): Promise<{ stores: Stores; dispose(): Promise<void> }> {
   const keys = await makeTestKeys();
-  const base = { AUTH_SIGNING_JWK: JSON.stringify(keys.signingJwk), SERVICE_TOKEN_SECRET: keys.serviceSecret };
+  const base = {
+    AUTH_SIGNING_JWK: JSON.stringify(keys.signingJwk),
+    SERVICE_TOKEN_SECRET: keys.serviceSecret,
+    OPERATOR_API_KEY: keys.operatorKey,
+  };
   const seed = {
     afterMigrate: async (sql: Parameters<typeof seedDatabase>[0]) => void (await seedDatabase(sql, { titles: 4 })),
   };

@@ -7,6 +7,10 @@ export interface TestKeys {
   /** A key pair the edge does not trust, for "signed with another key" tests. */
   foreignSigningJwk: JWK & { kid: string };
   serviceSecret: string;
+  /** The operator API key (OPERATOR_API_KEY). */
+  operatorKey: string;
+  /** The edge's SEGMENT_SIGNING_KEYS (JSON): two keys, as during a rotation, signing with `test-2`. */
+  segmentSigningKeys: string;
 }
 
 async function es256(kid: string): Promise<{ priv: JWK & { kid: string }; pub: JWK }> {
@@ -25,5 +29,13 @@ export async function makeTestKeys(): Promise<TestKeys> {
     publicJwks: { keys: [trusted.pub] },
     foreignSigningJwk: foreign.priv,
     serviceSecret: Buffer.from(bytes).toString('base64url'),
+    operatorKey: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
+    segmentSigningKeys: JSON.stringify({
+      current: 'test-2',
+      keys: {
+        'test-1': Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
+        'test-2': Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
+      },
+    }),
   };
 }

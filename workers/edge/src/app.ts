@@ -5,12 +5,20 @@ import { requireUser } from './http/auth.ts';
 import type { EdgeEnv } from './http/context.ts';
 import { auth } from './routes/auth.ts';
 import { continueWatching } from './routes/continue-watching.ts';
+import { experiments } from './routes/experiments.ts';
 import { history } from './routes/history.ts';
+import { home } from './routes/home.ts';
+import { MEDIA_PATH_PREFIX, media } from './routes/media.ts';
+import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
+import { titles } from './routes/titles.ts';
 
 /** Routes that answer without a user token; every other /v1 route verifies one first. */
 const PUBLIC_API = new Set(['/v1/auth/login']);
+/** Fetched by players, which cannot add headers: a signed segment token in the URL is the credential. */
+const SEGMENT_TOKEN_API = (path: string) =>
+  path.startsWith(MEDIA_PATH_PREFIX) || /^\/v1\/playback\/[^/]+\/hls\//.test(path);
 
 export function createEdgeApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
@@ -21,7 +29,8 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.use('/v1/*', async (c, next) => {
-    if (PUBLIC_API.has(new URL(c.req.url).pathname)) return next();
+    const path = new URL(c.req.url).pathname;
+    if (PUBLIC_API.has(path) || SEGMENT_TOKEN_API(path)) return next();
     return requireUser('any')(c, next);
   });
   app.route('/v1/auth', auth);
@@ -29,6 +38,11 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.route('/v1/progress', progress);
   app.route('/v1/continue-watching', continueWatching);
   app.route('/v1/history', history);
+  app.route('/v1/experiments', experiments);
+  app.route('/v1/home', home);
+  app.route('/v1/titles', titles);
+  app.route('/v1/playback', playback);
+  app.route('/v1/media', media);
 
   app.notFound((c) =>
     problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {

@@ -14,6 +14,8 @@ export interface OriginCall {
   /** A validated body, sent as JSON. */
   body?: unknown;
   user?: UserClaims;
+  /** Budget for this call (default ORIGIN_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 /** Who the credential names: the account (`sub`) and, for profile calls, the profile and its maturity. */
@@ -47,6 +49,7 @@ export async function callOrigin(c: AppContext, call: OriginCall): Promise<Respo
     body: call.body,
     requestId: c.get('requestId'),
     ...(caller ? { caller } : {}),
+    ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
   });
 }
 
