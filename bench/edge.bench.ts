@@ -7,13 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
 import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
-import { startEdge } from '../scripts/edge-process.ts';
+import { freePort, startEdge } from '../scripts/edge-process.ts';
 import { compare, type BenchRow } from './harness.ts';
 
 const PROFILES = 200;
@@ -21,15 +20,6 @@ const PROFILES = 200;
 const HEARTBEAT_MS = 250;
 const FLUSH_MS = 1500;
 const WATCH_MS = 12_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function run(log: (line: string) => void): Promise<BenchRow[]> {
   const real = await realTestOrigin('bench_edge');

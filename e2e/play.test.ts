@@ -4,7 +4,6 @@
  * URLs, step down a rendition when the network is throttled; a tampered token is refused.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeTestKeys } from '../origin/test/support/keys.ts';
 import { createTestOrigin, listen } from '../origin/test/support/origin.ts';
 import { freshDatabase, freshKeyspace } from '../origin/test/support/stack.ts';
-import { startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
+import { freePort, startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
 import { pickDemoTitles, replaceTitleMedia } from '../scripts/media/catalog.ts';
 import { generateTitle } from '../scripts/media/generate.ts';
 import { objectKey } from '../scripts/media/ladder.ts';
@@ -42,15 +41,6 @@ let edge: EdgeProcess;
 let browser: Browser;
 let titleId: string;
 const cleanup: (() => Promise<unknown>)[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   const stack = inject('stack');

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,16 @@ export interface EdgeOptions {
   /** Where wrangler's output goes (default: inherited). */
   stdio?: 'inherit' | 'ignore';
   readyTimeoutMs?: number;
+}
+
+/** A free TCP port on loopback (for an edge or origin started by a test or benchmark). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Waits until `url` answers 2xx, failing early if `child` exits. */

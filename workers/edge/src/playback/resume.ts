@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { ProgressView, type ProgressQuery } from '../../../../core/progress.ts';
+import { DEFAULT_COMPLETION_THRESHOLD, ProgressView, type ProgressQuery } from '../../../../core/progress.ts';
 import type { ProfileClaims } from '../../../../core/tokens.ts';
 import type { AppContext } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
@@ -12,25 +12,42 @@ import { bufferOf, callBuffer } from '../progress-buffer.ts';
 
 const QueryAnswer = z.object({ progress: z.array(ProgressView) });
 
+/** Past this fraction a title counts as finished, and playback starts over (the origin's default). */
+const FINISHED_FRACTION = DEFAULT_COMPLETION_THRESHOLD.movie;
+const isFinished = (position: number, duration: number) => duration > 0 && position / duration >= FINISHED_FRACTION;
+
+async function storedView(c: AppContext, user: ProfileClaims, titleId: string): Promise<ProgressView | undefined> {
+  const res = await callOrigin(c, {
+    method: 'POST',
+    path: '/internal/v1/progress/query',
+    body: { titleIds: [titleId], pending: [] } satisfies ProgressQuery,
+    user,
+  });
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw new Error(`progress query answered ${res.status}`);
+  }
+  return QueryAnswer.parse(await res.json()).progress.find((p) => p.titleId === titleId);
+}
+
 /**
  * Seconds to start at: 0 when the profile has not watched the title or finished it. Playback
  * must not fail because progress is briefly unreachable, so that also gives 0 (logged).
  */
 export async function resumePosition(c: AppContext, user: ProfileClaims, titleId: string): Promise<number> {
   try {
-    const pending = await callBuffer(() => bufferOf(c.env, user.pid).pending([titleId]));
-    const res = await callOrigin(c, {
-      method: 'POST',
-      path: '/internal/v1/progress/query',
-      body: { titleIds: [titleId], pending } satisfies ProgressQuery,
-      user,
-    });
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      throw new Error(`progress query answered ${res.status}`);
+    // Every state the origin stores came through this profile's buffer, so an unflushed state
+    // there is never older than the stored one: ask both at once and prefer the buffer's.
+    const [pending, stored] = await Promise.all([
+      callBuffer(() => bufferOf(c.env, user.pid).pending([titleId])),
+      storedView(c, user, titleId),
+    ]);
+    const buffered = pending.find((p) => p.titleId === titleId);
+    if (buffered) {
+      const finished = isFinished(buffered.positionSeconds, buffered.durationSeconds);
+      return finished ? 0 : buffered.positionSeconds;
     }
-    const view = QueryAnswer.parse(await res.json()).progress.find((p) => p.titleId === titleId);
-    return view && !view.completed ? view.positionSeconds : 0;
+    return stored && !stored.completed ? stored.positionSeconds : 0;
   } catch (err) {
     console.warn(
       JSON.stringify({

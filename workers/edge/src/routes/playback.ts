@@ -57,12 +57,12 @@ const VARY = `Accept, Authorization, ${DEVICE_CAPABILITIES_HEADER}`;
 
 export const playback = new Hono<EdgeEnv>()
   .get('/:titleId/manifest.mpd', requireUser('profile'), async (c) => {
+    const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
+    // The resume lookup (buffer + origin) runs while the source is fetched and filtered; it never throws.
+    const resuming = resumePosition(c, profileClaims(c), titleId);
     const prepared = await prepare(c);
     const { source, kept, dropped } = prepared;
-    const [locations, resume] = await Promise.all([
-      signLocations(c, prepared),
-      resumePosition(c, prepared.user, source.titleId),
-    ]);
+    const [locations, resume] = await Promise.all([signLocations(c, prepared), resuming]);
     c.header('cache-control', PRIVATE);
     c.header('vary', VARY);
     c.header(DROPPED_HEADER, formatDropped(dropped));

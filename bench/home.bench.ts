@@ -1,0 +1,76 @@
+/**
+ * GET /v1/home at the edge under `wrangler dev` (experiment config cached, title data warm), in
+ * front of a real origin on the real stack, vs GET /healthz on the same worker.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
+import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
+import { freePort, startEdge } from '../scripts/edge-process.ts';
+import { compare, type BenchRow } from './harness.ts';
+
+const PROFILES = 50;
+
+export default async function run(log: (line: string) => void): Promise<BenchRow[]> {
+  const real = await realTestOrigin('bench_home');
+  const { origin, keys } = real;
+  const server = await listen(origin.app);
+  const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-bench-home-'));
+  const edge = await startEdge({
+    port: await freePort(),
+    originUrl: server.url,
+    secrets: {
+      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
+      SERVICE_TOKEN_SECRET: keys.serviceSecret,
+      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
+    },
+    persistTo: persist,
+    stdio: 'ignore',
+  });
+  try {
+    const signer = await importUserTokenSigner(keys.signingJwk);
+    const tokens = await Promise.all(
+      Array.from(
+        { length: PROFILES },
+        async () =>
+          (
+            await signUserToken(
+              { sub: randomUUID(), scope: 'profile', pid: randomUUID(), mat: 50, plan: 'premium', since: 1 },
+              signer,
+              TEST_TOKEN_SETTINGS,
+            )
+          ).token,
+      ),
+    );
+    const home = (token: string) =>
+      fetch(`${edge.url}/v1/home`, { headers: { authorization: `Bearer ${token}` } }).then(async (res) => {
+        if (res.status !== 200) throw new Error(`home answered ${res.status}`);
+        const page = (await res.json()) as { fallback: string | null };
+        if (page.fallback !== null) throw new Error(`home fell back to ${page.fallback}: the origin is too slow`);
+      });
+    for (const token of tokens) await home(token);
+    log('home: GET /v1/home vs empty route');
+    let n = 0;
+    return [
+      await compare(
+        'edge GET /v1/home, warm caches',
+        {
+          name: 'GET /v1/home (assignments at the edge, buffer read, origin rows)',
+          op: () => home(tokens[n++ % PROFILES]!),
+        },
+        {
+          name: 'GET /healthz on the same worker',
+          op: () => fetch(`${edge.url}/healthz`).then((r) => r.arrayBuffer()),
+        },
+        { concurrency: 8, durationMs: 5000, warmupMs: 1000 },
+      ),
+    ];
+  } finally {
+    await edge.stop();
+    await rm(persist, { recursive: true, force: true });
+    await server.close();
+    await real.stop();
+  }
+}
