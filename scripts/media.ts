@@ -31,6 +31,9 @@ import { probeTitle } from './media/verify.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 const DEFAULTS = { titles: 3, duration: 60, persistTo: '.edgeflix/wrangler', out: '.edgeflix/media' };
 
+/** Where `npm start`'s embedded database answers (origin EMBEDDED_PG_PORT default). */
+const EMBEDDED_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54320/postgres';
+
 const USAGE = `Usage: DATABASE_URL=postgres://… npx tsx scripts/media.ts [options]
 
 Options:
@@ -122,8 +125,8 @@ function objectsOf(out: string, media: GeneratedTitle): MediaObject[] {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const databaseUrl = process.env['DATABASE_URL'];
-  if (!databaseUrl) throw new UsageError(`DATABASE_URL is required.\n\n${USAGE}`);
+  // Without DATABASE_URL, the embedded database of a running `npm start`.
+  const databaseUrl = process.env['DATABASE_URL'] ?? EMBEDDED_DATABASE_URL;
 
   await ensureFfmpeg(say);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   });
   say(`ready: open http://127.0.0.1:${edgePort}/ (the web client; sign in with the prefilled demo account)`);
   say(
-    `no playable titles yet? DATABASE_URL=${useStack ? storeEnv['DATABASE_URL'] : 'postgres://postgres:postgres@127.0.0.1:54320/postgres'} npx tsx scripts/media.ts`,
+    `no playable titles yet? in another terminal: ${useStack ? `DATABASE_URL=${storeEnv['DATABASE_URL']} ` : ''}npm run media`,
   );
   say(
     `try: curl -s -X POST http://127.0.0.1:${edgePort}/v1/auth/login -H 'content-type: application/json' -d '{"email":"demo@edgeflix.test","password":"edgeflix-demo"}'`,
