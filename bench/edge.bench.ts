@@ -13,7 +13,7 @@ import postgres from 'postgres';
 import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
 import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
 import { freePort, startEdge } from '../scripts/edge-process.ts';
-import { compare, type BenchRow } from './harness.ts';
+import { compare, RATE_LIMITS_OFF, type BenchRow } from './harness.ts';
 
 const PROFILES = 200;
 /** Time-scaled: a heartbeat every 10 s and a flush every 60 s become 250 ms and 1.5 s. */
@@ -48,7 +48,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
         SERVICE_TOKEN_SECRET: keys.serviceSecret,
         SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
       },
-      vars: { PROGRESS_FLUSH_INTERVAL_MS: String(flushMs) },
+      vars: { ...RATE_LIMITS_OFF, PROGRESS_FLUSH_INTERVAL_MS: String(flushMs) },
       persistTo: persist,
       stdio: 'ignore',
     });

@@ -4,6 +4,12 @@
  * same run, one after the other, so the ratio is what matters, not the absolute numbers.
  */
 
+/**
+ * Edge vars that turn the rate limiter off: benchmarks other than bench/rate-limit.bench.ts drive
+ * a few accounts far past any human rate, and measure their own route, not the limiter.
+ */
+export const RATE_LIMITS_OFF = { RATE_LIMITS: JSON.stringify({ enabled: false }) };
+
 export interface Measurement {
   opsPerSec: number;
   p50Ms: number;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
 import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
 import { freePort, startEdge } from '../scripts/edge-process.ts';
-import { compare, type BenchRow } from './harness.ts';
+import { compare, RATE_LIMITS_OFF, type BenchRow } from './harness.ts';
 
 const PROFILES = 50;
 
@@ -26,6 +26,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
       SERVICE_TOKEN_SECRET: keys.serviceSecret,
       SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
     },
+    vars: RATE_LIMITS_OFF,
     persistTo: persist,
     stdio: 'ignore',
   });

@@ -26,6 +26,13 @@ export default defineProject({
             TEST_TITLES: edge.titles,
             SEGMENT_SIGNING_KEYS: edge.segmentKeys,
             TEST_PLAYBACK: edge.playback,
+            // Generous: the suites sign in and browse far more than a person would. The rate-limit
+            // tests apply their own low limits (workers/edge/test/rate-limit.test.ts).
+            RATE_LIMITS: JSON.stringify({
+              tiers: Object.fromEntries(
+                ['browse', 'playbackStart', 'progressUpdate', 'search', 'auth'].map((t) => [t, { limit: 1_000_000 }]),
+              ),
+            }),
           },
         },
       };

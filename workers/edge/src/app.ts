@@ -3,6 +3,7 @@ import { HttpError, problemResponse } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { requireUser } from './http/auth.ts';
 import type { EdgeEnv } from './http/context.ts';
+import { rateLimit } from './http/rate-limit.ts';
 import { auth } from './routes/auth.ts';
 import { continueWatching } from './routes/continue-watching.ts';
 import { experiments } from './routes/experiments.ts';
@@ -33,6 +34,8 @@ export function createEdgeApp(): Hono<EdgeEnv> {
     if (PUBLIC_API.has(path) || SEGMENT_TOKEN_API(path)) return next();
     return requireUser('any')(c, next);
   });
+  // After the token check, so a signed-in caller is limited by account rather than by address.
+  app.use('/v1/*', rateLimit());
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
   app.route('/v1/progress', progress);

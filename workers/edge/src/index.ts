@@ -2,6 +2,7 @@
 import { createEdgeApp } from './app.ts';
 
 export { ProgressBuffer } from '../../progress-buffer/src/progress-buffer.ts';
+export { RateLimiter } from '../../rate-limiter/src/rate-limiter.ts';
 
 const app = createEdgeApp();
 

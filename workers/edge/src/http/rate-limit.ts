@@ -1,0 +1,169 @@
+import { createMiddleware } from 'hono/factory';
+import { HttpError } from '../../../../core/problem.ts';
+import {
+  clientAddressKey,
+  parseRateLimitConfig,
+  rateLimitHeaders,
+  shardOf,
+  tierFor,
+  type Decision,
+  type RateLimitConfig,
+  type Tier,
+} from '../../../../core/rate-limit.ts';
+import type { LimitCheck } from '../../../rate-limiter/src/rate-limiter.ts';
+import type { AppContext, EdgeEnv } from './context.ts';
+
+let cached: { source: string | undefined; config: RateLimitConfig } | undefined;
+
+/** `RATE_LIMITS` parsed once per isolate (again only if the value changes). */
+function configFor(env: Env): RateLimitConfig {
+  const source = env.RATE_LIMITS;
+  if (!cached || cached.source !== source) cached = { source, config: parseRateLimitConfig(source) };
+  return cached.config;
+}
+
+/** Login bodies are tiny; a larger one is refused by the route, so it is not read here. */
+const MAX_LOGIN_PEEK_BYTES = 4096;
+
+/**
+ * Applies the request's tier: keyed by account once a token is verified (so it runs after
+ * `requireUser`), else by the client address; a login is also limited per target email. All the
+ * request's limits go to the limiter in one call per shard, in parallel. A refusal throws a 429
+ * `rate_limited` problem with `Retry-After`; a shadow tier logs the would-be refusal and lets it
+ * pass. If the limiter cannot answer, the request passes (fail open) and an error is logged.
+ */
+export function rateLimit() {
+  return createMiddleware<EdgeEnv>(async (c, next) => {
+    const config = configFor(c.env);
+    const path = new URL(c.req.url).pathname;
+    const tier = config.enabled ? tierFor(c.req.method, path) : undefined;
+    if (!tier) return next();
+    const rule = config.tiers[tier];
+    const keys = [`${tier}:${clientKey(c)}`];
+    if (tier === 'auth') {
+      const email = await loginEmail(c.req.raw);
+      if (email) keys.push(`${tier}:email:${await sha256Hex(email)}`);
+    }
+    const checks = keys.map((key) => ({ key, limit: rule.limit, windowMs: rule.windowMs }));
+    let decisions: Decision[];
+    try {
+      decisions = await checkLimits(c.env, config.shards, checks);
+    } catch (err) {
+      // Fail open: a limiter that cannot answer must not take the API down with it.
+      logLimiterFailure(c, tier, err);
+      return next();
+    }
+    const now = Date.now();
+    const refused = decisions.findIndex((d) => !d.allowed);
+    const shown = refused >= 0 ? decisions[refused]! : fewestRemaining(decisions);
+    const headers = rateLimitHeaders(shown, rule.windowMs, now);
+    if (refused >= 0) {
+      if (!rule.shadow) {
+        throw new HttpError('rate_limited', `Too many ${tier} requests; retry in ${shown.retryAfter} s`, { headers });
+      }
+      logShadowRefusal(c, tier, keys[refused]!, shown);
+      delete headers['Retry-After'];
+    }
+    await next();
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  });
+}
+
+/** The account for a verified token; otherwise the address Cloudflare saw (never X-Forwarded-For). */
+function clientKey(c: AppContext): string {
+  const user = c.get('user') as { sub: string } | undefined;
+  if (user) return `account:${user.sub}`;
+  return clientAddressKey(c.req.header('cf-connecting-ip'));
+}
+
+async function loginEmail(request: Request): Promise<string | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_LOGIN_PEEK_BYTES) return undefined;
+  try {
+    // A copy, read only up to the cap: the route reads (and validates) the original.
+    const text = await readAtMost(request.clone(), MAX_LOGIN_PEEK_BYTES);
+    if (text === undefined) return undefined;
+    const body = JSON.parse(text) as { email?: unknown };
+    return typeof body.email === 'string' && body.email !== '' ? body.email.trim().toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readAtMost(request: Request, maxBytes: number): Promise<string | undefined> {
+  if (request.body === null) return undefined;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** One RPC per shard the keys fall on, all in parallel; decisions come back in the order of `checks`. */
+export async function checkLimits(env: Env, shards: number, checks: LimitCheck[]): Promise<Decision[]> {
+  const byShard = new Map<number, number[]>();
+  checks.forEach((check, i) => {
+    const shard = shardOf(check.key, shards);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
+  });
+  const decisions = new Array<Decision>(checks.length);
+  await Promise.all(
+    [...byShard].map(async ([shard, indexes]) => {
+      const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`shard-${shard}`));
+      const answers = await stub.check(indexes.map((i) => checks[i]!));
+      answers.forEach((d, j) => (decisions[indexes[j]!] = d));
+    }),
+  );
+  return decisions;
+}
+
+function fewestRemaining(decisions: Decision[]): Decision {
+  return decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+}
+
+/** One structured line per request a shadow tier would have refused. The key names no email. */
+function logShadowRefusal(c: AppContext, tier: Tier, key: string, decision: Decision): void {
+  console.warn(
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: 'warn',
+      service: 'edge',
+      requestId: c.get('requestId'),
+      event: 'rate_limit_shadow_refusal',
+      metadata: { tier, key, limit: decision.limit, retryAfter: decision.retryAfter },
+    }),
+  );
+}
+
+function logLimiterFailure(c: AppContext, tier: Tier, err: unknown): void {
+  console.error(
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: 'error',
+      service: 'edge',
+      requestId: c.get('requestId'),
+      event: 'rate_limit_unavailable',
+      metadata: { tier, error: err instanceof Error ? err.message : String(err) },
+    }),
+  );
+}
