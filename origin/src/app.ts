@@ -15,12 +15,23 @@ import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
 import { titles } from './routes/titles.ts';
+import { createBreakers } from './telemetry/breakers.ts';
+import { edgeMetrics } from './telemetry/edge-metrics.ts';
+import { guardStores } from './telemetry/guarded-stores.ts';
+import { createMetrics } from './telemetry/metrics.ts';
+import { metricsRoute } from './telemetry/route.ts';
 
 /** The origin HTTP app: route groups mounted behind the service credential, one error handler. */
-export function createApp(deps: OriginDeps): Hono<OriginEnv> {
+export function createApp(origin: OriginDeps): Hono<OriginEnv> {
+  const metrics = createMetrics();
+  const breakers = createBreakers(metrics, origin.log, origin.breakerSettings);
+  const deps = { ...origin, stores: guardStores(origin.stores, metrics, breakers), metrics, breakers };
   const app = new Hono<OriginEnv>();
   app.use('*', requestContext(deps));
   app.route('/', health);
+  // Prometheus scrape: operators only (OPERATOR_API_KEY), like the operator API; see the README.
+  app.use('/metrics', requireOperator);
+  app.route('/metrics', metricsRoute);
   app.use('/v1/*', requireServiceCredential);
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
@@ -34,6 +45,7 @@ export function createApp(deps: OriginDeps): Hono<OriginEnv> {
   app.route('/internal/v1/home', home);
   app.route('/internal/v1/playback', playback);
   app.route('/internal/v1/experiments', experiments);
+  app.route('/internal/v1/edge-metrics', edgeMetrics);
   // Operators only (OPERATOR_API_KEY); the edge has no route here.
   app.use('/operator/v1/*', requireOperator);
   app.route('/operator/v1', operator);

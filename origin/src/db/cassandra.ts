@@ -41,14 +41,21 @@ function consistencyOf(name: string): number {
   return value;
 }
 
-/** A client bound to the keyspace, preparing every statement, with explicit consistency. */
-export function cassandraClient(settings: CassandraSettings, withKeyspace = true): cassandra.Client {
+/**
+ * A client bound to the keyspace, preparing every statement, with explicit consistency. Serving
+ * clients pass a read timeout within the Cassandra breaker's budget; migrations keep a longer one.
+ */
+export function cassandraClient(
+  settings: CassandraSettings,
+  withKeyspace = true,
+  readTimeoutMs = 12_000,
+): cassandra.Client {
   return new cassandra.Client({
     contactPoints: settings.contactPoints,
     localDataCenter: settings.localDataCenter,
     ...(withKeyspace ? { keyspace: settings.keyspace } : {}),
     queryOptions: { consistency: consistencyOf(settings.consistency), prepare: true },
-    socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+    socketOptions: { connectTimeout: 5000, readTimeout: readTimeoutMs },
     pooling: { heartBeatInterval: 10000 },
     // The driver's default waits up to 10 minutes between reconnection attempts; a node back
     // from a restart should be used again within seconds.

@@ -13,14 +13,20 @@ export const MIGRATIONS_DIR = {
   cassandra: fileURLToPath(new URL('../../../migrations/cassandra', import.meta.url)),
 };
 
-/** A pool that never logs query parameters and keeps notices quiet. */
-export function postgresClient(url: string, options: { max: number }): postgres.Sql {
+/**
+ * A pool that never logs query parameters and keeps notices quiet. `statementTimeoutMs` makes the
+ * server itself stop a statement the caller has given up on (the breaker's budget is shorter).
+ */
+export function postgresClient(url: string, options: { max: number; statementTimeoutMs?: number }): postgres.Sql {
   return postgres(url, {
     max: options.max,
     onnotice: () => {},
     connect_timeout: 10,
     idle_timeout: 30,
-    connection: { application_name: 'edgeflix-origin' },
+    connection: {
+      application_name: 'edgeflix-origin',
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
   });
 }
 

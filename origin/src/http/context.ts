@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import type { ServiceClaims, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
 import type { Logger } from '../log.ts';
 import type { Stores } from '../stores/types.ts';
+import type { BreakerSettings, Breakers } from '../telemetry/breakers.ts';
+import type { Metrics, Service } from '../telemetry/metrics.ts';
 
 /** What every origin handler can reach: its dependencies, built once at start. */
 export interface OriginDeps {
@@ -14,11 +16,19 @@ export interface OriginDeps {
   operatorApiKey: string;
   /** Fraction of the duration from which a title counts as completed, per content type. */
   completion: { movie: number; episode: number };
+  /** Breaker budgets that differ from `BREAKER_DEFAULTS` (tests shorten them). */
+  breakerSettings?: Partial<Record<Service, Partial<BreakerSettings>>>;
+}
+
+/** What handlers see: the dependencies, with stores behind breakers, and this instance's metrics. */
+export interface AppDeps extends OriginDeps {
+  metrics: Metrics;
+  breakers: Breakers;
 }
 
 export interface OriginEnv {
   Variables: {
-    deps: OriginDeps;
+    deps: AppDeps;
     requestId: string;
     /** The verified edge credential: who the edge says is calling, for this exact request. */
     caller: ServiceClaims;

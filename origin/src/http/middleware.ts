@@ -2,10 +2,10 @@ import { createMiddleware } from 'hono/factory';
 import { HttpError } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { bearerToken, verifyServiceToken } from '../../../core/tokens.ts';
-import type { OriginDeps, OriginEnv } from './context.ts';
+import type { AppDeps, OriginEnv } from './context.ts';
 
 /** Makes the dependencies and a request id available, and logs each request once it is answered. */
-export function requestContext(deps: OriginDeps) {
+export function requestContext(deps: AppDeps) {
   return createMiddleware<OriginEnv>(async (c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     c.set('deps', deps);
@@ -14,6 +14,11 @@ export function requestContext(deps: OriginDeps) {
     await next();
     c.header(REQUEST_ID_HEADER, requestId);
     const caller = c.get('caller') as OriginEnv['Variables']['caller'] | undefined;
+    // The route template, never the raw path, so ids do not explode the label set.
+    deps.metrics.httpRequestDuration.observe(
+      { method: c.req.method, route: c.req.routePath, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
     deps.log.info('http_request', {
       requestId,
       profileId: caller?.pid,

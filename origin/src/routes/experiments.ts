@@ -56,6 +56,13 @@ export const experiments = new Hono<OriginEnv>()
         headers: { 'retry-after': '5' },
       });
     }
+    for (const e of accepted) {
+      c.get('deps').metrics.experimentAllocations.inc({
+        source: 'origin',
+        experiment: e.experimentId,
+        variant: e.variantId,
+      });
+    }
     const dropped = exposures.filter((e) => !known.has(e.experimentId)).map((e) => e.experimentId);
     if (dropped.length > 0) log.warn('exposures_unknown_experiment', { requestId: c.get('requestId'), dropped });
     return c.json({ accepted: accepted.length, dropped }, 202);

@@ -44,7 +44,10 @@ export const progress = new Hono<OriginEnv>()
   .post('/flush', async (c) => {
     const { accountId, profileId } = callerProfile(c.get('caller'));
     const body = await jsonBody(c, FlushRequest, 'flush batch', FLUSH_BODY_BYTES);
-    const { stores, completion, log } = c.get('deps');
+    const { stores, completion, log, metrics } = c.get('deps');
+    metrics.progressFlushRows.observe(body.entries.length);
+    const oldest = Math.min(...body.entries.map((e) => e.eventTime));
+    if (Number.isFinite(oldest)) metrics.progressFlushLag.observe(Math.max(0, Date.now() - oldest) / 1000);
     const titles = await stores.catalog.titleSummaries(body.entries.map((e) => e.titleId));
     const now = Date.now();
     const records: ProgressRecord[] = [];
@@ -55,7 +58,9 @@ export const progress = new Hono<OriginEnv>()
       else records.push(toRecord(profileId, entry, { ...title, type: title.type }, completion, now));
     }
     // Acknowledge only when both the store and the event log took every record: otherwise the
-    // buffer keeps them and retries, and both writes are idempotent.
+    // buffer keeps them and retries, and both writes are idempotent. No fallback: a quick 503
+    // (an open breaker answers at once) and the buffer keeps buffering.
+    const written = metrics.progressWrite.startTimer();
     try {
       await stores.progress.upsert(records);
     } catch (err) {
@@ -75,6 +80,7 @@ export const progress = new Hono<OriginEnv>()
         headers: { 'retry-after': '5' },
       });
     }
+    written();
     log.info('progress_flushed', {
       requestId: c.get('requestId'),
       profileId,

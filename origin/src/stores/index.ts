@@ -16,6 +16,9 @@ import { postgresHomeStore } from './postgres-home.ts';
 import type { Stores } from './types.ts';
 
 const CATALOG_CACHE = { ttlMs: 60_000, maxEntries: 50_000 };
+/** Server-side limits for serving calls (the breakers in `telemetry/breakers.ts` answer sooner). */
+const POSTGRES_STATEMENT_TIMEOUT_MS = 10_000;
+const CASSANDRA_READ_TIMEOUT_MS = 5000;
 
 async function check(fn: () => Promise<void>): Promise<{ ok: boolean; error?: string }> {
   try {
@@ -74,9 +77,9 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     await migratePostgres(url, { embedded: false, log: say });
     await migrateCassandra(cassandra, MIGRATIONS_DIR.cassandra, say);
   }
-  const sql = postgresClient(url, { max: config.DATABASE_POOL_MAX });
+  const sql = postgresClient(url, { max: config.DATABASE_POOL_MAX, statementTimeoutMs: POSTGRES_STATEMENT_TIMEOUT_MS });
   await options.afterMigrate?.(sql);
-  const client = cassandraClient(cassandra);
+  const client = cassandraClient(cassandra, true, CASSANDRA_READ_TIMEOUT_MS);
   await client.connect();
   const progress = cassandraProgressStore(client);
   const events = await kafkaEventBus({

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { requireUser } from './http/auth.ts';
+import { edgeMetrics } from './http/metrics.ts';
 import type { EdgeEnv } from './http/context.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { auth } from './routes/auth.ts';
@@ -28,6 +29,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, c.get('requestId'));
   });
+  app.use('*', edgeMetrics());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.use('/v1/*', async (c, next) => {
     const path = new URL(c.req.url).pathname;
