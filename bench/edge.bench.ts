@@ -13,6 +13,7 @@ import postgres from 'postgres';
 import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
 import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
 import { freePort, startEdge } from '../scripts/edge-process.ts';
+import { edgeSecrets } from './support.ts';
 import { compare, RATE_LIMITS_OFF, type BenchRow } from './harness.ts';
 
 const PROFILES = 200;
@@ -43,11 +44,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
     startEdge({
       port: await freePort(),
       originUrl: server.url,
-      secrets: {
-        AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-        SERVICE_TOKEN_SECRET: keys.serviceSecret,
-        SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
-      },
+      secrets: edgeSecrets(keys),
       vars: { ...RATE_LIMITS_OFF, PROGRESS_FLUSH_INTERVAL_MS: String(flushMs) },
       persistTo: persist,
       stdio: 'ignore',

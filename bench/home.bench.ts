@@ -2,13 +2,12 @@
  * GET /v1/home at the edge under `wrangler dev` (experiment config cached, title data warm), in
  * front of a real origin on the real stack, vs GET /healthz on the same worker.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
-import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
+import { listen, realTestOrigin } from '../origin/test/support/origin.ts';
 import { freePort, startEdge } from '../scripts/edge-process.ts';
+import { edgeSecrets, profileTokens } from './support.ts';
 import { compare, RATE_LIMITS_OFF, type BenchRow } from './harness.ts';
 
 const PROFILES = 50;
@@ -21,30 +20,13 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
   const edge = await startEdge({
     port: await freePort(),
     originUrl: server.url,
-    secrets: {
-      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-      SERVICE_TOKEN_SECRET: keys.serviceSecret,
-      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
-    },
+    secrets: edgeSecrets(keys),
     vars: RATE_LIMITS_OFF,
     persistTo: persist,
     stdio: 'ignore',
   });
   try {
-    const signer = await importUserTokenSigner(keys.signingJwk);
-    const tokens = await Promise.all(
-      Array.from(
-        { length: PROFILES },
-        async () =>
-          (
-            await signUserToken(
-              { sub: randomUUID(), scope: 'profile', pid: randomUUID(), mat: 50, plan: 'premium', since: 1 },
-              signer,
-              TEST_TOKEN_SETTINGS,
-            )
-          ).token,
-      ),
-    );
+    const tokens = (await profileTokens(keys, PROFILES)).map((t) => t.token);
     const home = (token: string) =>
       fetch(`${edge.url}/v1/home`, { headers: { authorization: `Bearer ${token}` } }).then(async (res) => {
         if (res.status !== 200) throw new Error(`home answered ${res.status}`);

@@ -17,6 +17,7 @@ import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/supp
 import { insertPlaybackFixtures } from '../origin/test/support/playback.ts';
 import { freePort, startEdge } from '../scripts/edge-process.ts';
 import { loadMediaIntoR2 } from '../scripts/media/r2.ts';
+import { edgeSecrets } from './support.ts';
 import { compare, RATE_LIMITS_OFF, type BenchRow } from './harness.ts';
 
 const STATIC_ASSET = fileURLToPath(new URL('../workers/edge/public/app.css', import.meta.url));
@@ -36,11 +37,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
   const edge = await startEdge({
     port: await freePort(),
     originUrl: server.url,
-    secrets: {
-      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-      SERVICE_TOKEN_SECRET: keys.serviceSecret,
-      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
-    },
+    secrets: edgeSecrets(keys),
     vars: RATE_LIMITS_OFF,
     persistTo: persist,
     stdio: 'ignore',

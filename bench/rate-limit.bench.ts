@@ -6,13 +6,12 @@
  * - GET /v1/limited-probe: a signed-in request to an unknown path, answered 404 right after the
  *   limit check: the limiter's cost against the cheapest request that pays for it.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { importUserTokenSigner, signUserToken } from '../core/tokens.ts';
-import { listen, realTestOrigin, TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
+import { listen, realTestOrigin } from '../origin/test/support/origin.ts';
 import { freePort, startEdge } from '../scripts/edge-process.ts';
+import { edgeSecrets, profileTokens } from './support.ts';
 import { compare, RATE_LIMITS_OFF, type BenchRow } from './harness.ts';
 
 const ACCOUNTS = 200;
@@ -29,11 +28,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
     startEdge({
       port: await freePort(),
       originUrl: server.url,
-      secrets: {
-        AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-        SERVICE_TOKEN_SECRET: keys.serviceSecret,
-        SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
-      },
+      secrets: edgeSecrets(keys),
       vars,
       persistTo: path.join(persist, dir),
       stdio: 'ignore',
@@ -41,20 +36,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
   const limited = await edgeWith(GENEROUS, 'limited');
   const unlimited = await edgeWith(RATE_LIMITS_OFF, 'unlimited');
   try {
-    const signer = await importUserTokenSigner(keys.signingJwk);
-    const tokens = await Promise.all(
-      Array.from(
-        { length: ACCOUNTS },
-        async () =>
-          (
-            await signUserToken(
-              { sub: randomUUID(), scope: 'profile', pid: randomUUID(), mat: 50, plan: 'premium', since: 1 },
-              signer,
-              TEST_TOKEN_SETTINGS,
-            )
-          ).token,
-      ),
-    );
+    const tokens = (await profileTokens(keys, ACCOUNTS)).map((t) => t.token);
     const get = (base: string, route: string, status: number, limitHeader: boolean) => {
       let n = 0;
       return () =>
