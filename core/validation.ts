@@ -45,7 +45,8 @@ export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BODY_BY
   }
 }
 
-async function readTextLimited(request: Request, maxBytes: number): Promise<string> {
+/** A body as UTF-8 text, refusing (413) more than `maxBytes` whatever Content-Length says. */
+export async function readTextLimited(request: Request, maxBytes: number): Promise<string> {
   if (request.body === null) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

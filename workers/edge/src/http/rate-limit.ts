@@ -1,4 +1,5 @@
 import { createMiddleware } from 'hono/factory';
+import { readTextLimited } from '../../../../core/validation.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import {
   clientAddressKey,
@@ -80,38 +81,14 @@ async function loginEmail(request: Request): Promise<string | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_LOGIN_PEEK_BYTES) return undefined;
   try {
-    // A copy, read only up to the cap: the route reads (and validates) the original.
-    const text = await readAtMost(request.clone(), MAX_LOGIN_PEEK_BYTES);
-    if (text === undefined) return undefined;
+    // A copy, read only up to the cap (past it this throws, and the catch gives up on the email):
+    // the route reads and validates the original.
+    const text = await readTextLimited(request.clone(), MAX_LOGIN_PEEK_BYTES);
     const body = JSON.parse(text) as { email?: unknown };
     return typeof body.email === 'string' && body.email !== '' ? body.email.trim().toLowerCase() : undefined;
   } catch {
     return undefined;
   }
-}
-
-async function readAtMost(request: Request, maxBytes: number): Promise<string | undefined> {
-  if (request.body === null) return undefined;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 async function sha256Hex(text: string): Promise<string> {
