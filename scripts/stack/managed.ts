@@ -2,7 +2,7 @@ import { StackError, errorMessage } from './errors.ts';
 import { withServiceLock } from './lock.ts';
 import { LOOPBACK, portAnswers } from './net.ts';
 import { paths } from './paths.ts';
-import { findOurs, isOurs, readPid, removeFile, spawnDetached, stopProcess, writePid } from './proc.ts';
+import { findOurs, isOurs, readPid, removeFile, sleep, spawnDetached, stopProcess, writePid } from './proc.ts';
 import type { DetachedSpec } from './proc.ts';
 import { waitReady } from './readiness.ts';
 import type { Log, ServiceName, ServiceStatus, UpOutcome } from './types.ts';
@@ -110,6 +110,26 @@ export function managedUp(server: ManagedServer, log: Log): Promise<UpOutcome> {
   });
 }
 
+/**
+ * The kernel frees a server's listening sockets only when its last thread is gone, which can
+ * trail the process's exit; `down` returns once every port is free so an `up` right after it
+ * does not find them taken.
+ */
+async function waitPortsReleased(server: ManagedServer, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const held: string[] = [];
+    for (const { port, label } of server.ports) if (await portAnswers(port)) held.push(`${port} (${label})`);
+    if (held.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new StackError(
+        `${server.name}: stopped, but port(s) ${held.join(', ')} still answer after ${timeoutMs / 1000} s`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
 export function managedDown(server: ManagedServer, log: Log): Promise<void> {
   return withServiceLock(server.name, log, async () => {
     const { name } = server;
@@ -128,6 +148,7 @@ export function managedDown(server: ManagedServer, log: Log): Promise<void> {
       ...(server.escalate ? { escalate: server.escalate } : {}),
     });
     removeFile(pidFile);
+    await waitPortsReleased(server);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     log(how === 'stopped' ? `${name}: stopped (${secs} s)` : `${name}: did not stop in time, killed (${secs} s)`);
   });

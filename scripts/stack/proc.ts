@@ -122,6 +122,23 @@ export async function spawnDetached(spec: DetachedSpec): Promise<Detached> {
  * has exited, servers are re-parented to an init that may never reap them, and kill(pid, 0)
  * keeps succeeding for a zombie.
  */
+/** Threads of `pid` other than a zombie leader (0 when procfs cannot tell). */
+function liveThreads(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).filter((tid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state !== 'Z' && state !== 'X';
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -131,7 +148,11 @@ export function isAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    if (state === 'X') return false;
+    // A JVM's main thread can exit (zombie leader) while its other threads are still
+    // shutting down and holding the sockets: alive until the last thread is gone.
+    if (state === 'Z') return liveThreads(pid) > 0;
+    return true;
   } catch {
     // No procfs (macOS): kill(0) is all we have.
     return existsSync('/proc') ? false : true;
