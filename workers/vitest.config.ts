@@ -25,6 +25,8 @@ export default defineProject({
             TEST_OPERATOR_KEY: edge.operatorKey,
             TEST_TITLES: edge.titles,
             SEGMENT_SIGNING_KEYS: edge.segmentKeys,
+            // Request lines would drown the test output; warnings and errors still show.
+            LOG_LEVEL: 'warn',
             TEST_PLAYBACK: edge.playback,
             // Generous: the suites sign in and browse far more than a person would. The rate-limit
             // tests apply their own low limits (workers/edge/test/rate-limit.test.ts).

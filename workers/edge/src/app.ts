@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
+import { errorText } from '../../../core/log.ts';
 import { requireUser } from './http/auth.ts';
 import { edgeMetrics } from './http/metrics.ts';
 import type { EdgeEnv } from './http/context.ts';
 import { rateLimit } from './http/rate-limit.ts';
+import { edgeLogger } from './log.ts';
 import { auth } from './routes/auth.ts';
 import { continueWatching } from './routes/continue-watching.ts';
 import { experiments } from './routes/experiments.ts';
@@ -24,10 +26,25 @@ const SEGMENT_TOKEN_API = (path: string) =>
 
 export function createEdgeApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
+  // One request id from the edge to the origin and back: accepted when well-formed, else minted,
+  // sent on every origin call, echoed to the client, and on every log line about the request.
   app.use('*', async (c, next) => {
-    c.set('requestId', requestIdFrom(c.req.header(REQUEST_ID_HEADER)));
+    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+    const log = edgeLogger(c.env);
+    c.set('requestId', requestId);
+    c.set('log', log);
+    const started = Date.now();
     await next();
-    c.res.headers.set(REQUEST_ID_HEADER, c.get('requestId'));
+    c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    const user = c.get('user') as { pid?: string } | undefined;
+    log.info('http_request', {
+      requestId,
+      profileId: user?.pid,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      durationMs: Date.now() - started,
+    });
   });
   app.use('*', edgeMetrics());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -56,16 +73,16 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   );
   app.onError((err, c) => {
     if (!(err instanceof HttpError) || err.status >= 500) {
-      console.error(
-        JSON.stringify({
-          timestamp: new Date().toISOString(),
-          level: 'error',
-          service: 'edge',
-          requestId: c.get('requestId'),
-          event: 'request_failed',
-          metadata: { route: c.req.routePath, error: err instanceof Error ? err.message : String(err) },
-        }),
-      );
+      // A dependency that is down is expected now and then (warn); anything else is a bug (error).
+      const expected = err instanceof HttpError && (err.status === 502 || err.status === 503 || err.status === 504);
+      const user = c.get('user') as { pid?: string } | undefined;
+      c.get('log')[expected ? 'warn' : 'error']('request_failed', {
+        requestId: c.get('requestId'),
+        profileId: user?.pid,
+        route: c.req.routePath,
+        status: err instanceof HttpError ? err.status : 500,
+        error: errorText(err),
+      });
     }
     return problemResponse(err, { requestId: c.get('requestId'), instance: new URL(c.req.url).pathname });
   });

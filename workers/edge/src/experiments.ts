@@ -14,6 +14,7 @@ import {
   type DeviceType,
   type ExposureBatch,
 } from '../../../core/experiments/schema.ts';
+import { errorText } from '../../../core/log.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { profileClaims } from './http/auth.ts';
 import type { AppContext } from './http/context.ts';
@@ -104,15 +105,11 @@ export async function experimentsConfig(c: AppContext): Promise<{ config: Experi
   }
   if (memory) {
     memory.retryAt = now + CONFIG_RETRY_MS;
-    console.warn(
-      JSON.stringify({
-        level: 'warn',
-        service: 'edge',
-        event: 'experiments_config_stale',
-        requestId: c.get('requestId'),
-        metadata: { version: memory.config.version, ageMs: now - memory.fetchedAt },
-      }),
-    );
+    c.get('log').warn('experiments_config_stale', {
+      requestId: c.get('requestId'),
+      version: memory.config.version,
+      ageMs: now - memory.fetchedAt,
+    });
     return { config: memory.config, stale: true };
   }
   throw new HttpError('origin_unavailable', 'Experiments are unavailable; try again shortly', {
@@ -173,15 +170,7 @@ export function reportExposures(c: AppContext, assignments: readonly Assignment[
       .catch((err: unknown) => {
         // Forget them so the next request reports them again.
         for (const key of keys) reported.delete(key);
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            service: 'edge',
-            event: 'exposures_not_reported',
-            requestId: c.get('requestId'),
-            metadata: { error: err instanceof Error ? err.message : String(err) },
-          }),
-        );
+        c.get('log').warn('exposures_not_reported', { requestId: c.get('requestId'), error: errorText(err) });
       }),
   );
 }

@@ -15,7 +15,8 @@ import { Heartbeat, MAX_FLUSH_ENTRIES, type ProgressEntry } from '../../../core/
 import { chunk, dirtyEntries, recordHeartbeats, settleFlush, type BufferState, type BufferedEntry } from './buffer.ts';
 import { flushIntervalMs } from './config.ts';
 import { FlushError, sendFlush, type ProfileOwner } from './flush.ts';
-import { logEvent } from './log.ts';
+import { errorText } from '../../../core/log.ts';
+import { log } from './log.ts';
 import { backoffDelayMs } from './retry.ts';
 
 export type { ProfileOwner } from './flush.ts';
@@ -123,9 +124,13 @@ export class ProgressBuffer extends DurableObject<Env> {
     const started = Date.now();
     let acknowledged = 0;
     let dropped = 0;
+    // Each batch's id is also the request id of its call, so the origin's log lines match ours.
+    const batchIds: string[] = [];
     try {
       for (const batch of chunk(snapshot, MAX_FLUSH_ENTRIES)) {
-        const ack = await sendFlush(this.env, owner, batch, crypto.randomUUID());
+        const batchId = crypto.randomUUID();
+        batchIds.push(batchId);
+        const ack = await sendFlush(this.env, owner, batch, batchId);
         const settled = settleFlush(this.#state, batch, ack.dropped);
         const cleaned: Record<string, unknown> = {};
         for (const titleId of settled.cleaned) cleaned[KEYS.title(titleId)] = this.#state.get(titleId);
@@ -134,12 +139,15 @@ export class ProgressBuffer extends DurableObject<Env> {
         dropped += ack.dropped.length;
       }
     } catch (err) {
-      await this.#retryLater(owner, err, { entries: snapshot.length, acknowledged });
+      await this.#retryLater(owner, err, { entries: snapshot.length, acknowledged, batchIds });
       return;
     }
     await this.#setAttempts(0);
     const pending = this.#pendingCount();
-    logEvent('info', owner.profileId, 'flush_succeeded', {
+    log.info('flush_succeeded', {
+      requestId: batchIds[0],
+      profileId: owner.profileId,
+      batchIds,
       entries: snapshot.length,
       dropped,
       pendingAfter: pending,
@@ -149,7 +157,11 @@ export class ProgressBuffer extends DurableObject<Env> {
     if (pending > 0) await this.#armFlush(pending);
   }
 
-  async #retryLater(owner: ProfileOwner, err: unknown, progress: { entries: number; acknowledged: number }) {
+  async #retryLater(
+    owner: ProfileOwner,
+    err: unknown,
+    progress: { entries: number; acknowledged: number; batchIds: string[] },
+  ) {
     const attempt = this.#attempts + 1;
     await this.#setAttempts(attempt);
     const retryInMs = backoffDelayMs(attempt);
@@ -157,13 +169,15 @@ export class ProgressBuffer extends DurableObject<Env> {
     const flushError = err instanceof FlushError ? err : undefined;
     // An origin that is down is expected now and then; a request it refuses, or an error of our own, is a bug.
     const level = flushError && flushError.kind !== 'rejected' ? 'warn' : 'error';
-    logEvent(level, owner.profileId, 'flush_failed', {
+    log[level]('flush_failed', {
+      requestId: progress.batchIds.at(-1),
+      profileId: owner.profileId,
       ...progress,
       attempt,
       retryInMs,
       reason: flushError?.kind ?? 'internal',
       status: flushError?.status ?? null,
-      error: err instanceof Error ? err.message : String(err),
+      error: errorText(err),
     });
   }
 

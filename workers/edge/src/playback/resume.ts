@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 
+import { errorText } from '../../../../core/log.ts';
 import { DEFAULT_COMPLETION_THRESHOLD, ProgressView, type ProgressQuery } from '../../../../core/progress.ts';
 import type { ProfileClaims } from '../../../../core/tokens.ts';
 import type { AppContext } from '../http/context.ts';
@@ -49,16 +50,12 @@ export async function resumePosition(c: AppContext, user: ProfileClaims, titleId
     }
     return stored && !stored.completed ? stored.positionSeconds : 0;
   } catch (err) {
-    console.warn(
-      JSON.stringify({
-        timestamp: new Date().toISOString(),
-        level: 'warn',
-        service: 'edge',
-        requestId: c.get('requestId'),
-        event: 'resume_position_unavailable',
-        metadata: { error: err instanceof Error ? err.message : String(err) },
-      }),
-    );
+    c.get('log').warn('resume_position_unavailable', {
+      requestId: c.get('requestId'),
+      profileId: user.pid,
+      titleId,
+      error: errorText(err),
+    });
     return 0;
   }
 }
