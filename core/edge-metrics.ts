@@ -7,7 +7,8 @@ import { z } from 'zod';
 /** Counters the edge reports, and the labels each carries (anything else is refused). */
 export const EDGE_COUNTERS = {
   edge_requests_total: ['method', 'route', 'status'],
-  edge_rate_limited_total: ['tier'],
+  edge_rate_limited_total: ['tier', 'mode'],
+  edge_origin_breaker_events_total: ['event'],
   streaming_starts_total: [],
   streaming_playback_errors_total: ['reason'],
   experiment_allocations_total: ['experiment', 'variant'],

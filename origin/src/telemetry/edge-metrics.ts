@@ -23,6 +23,8 @@ function counterOf(metrics: Metrics, name: EdgeCounter): Counter<string> {
       return metrics.edgeRequests;
     case 'edge_rate_limited_total':
       return metrics.edgeRateLimited;
+    case 'edge_origin_breaker_events_total':
+      return metrics.edgeOriginBreaker;
     case 'streaming_starts_total':
       return metrics.streamingStarts;
     case 'streaming_playback_errors_total':

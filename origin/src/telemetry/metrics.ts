@@ -92,8 +92,14 @@ export function createMetrics() {
     }),
     edgeRateLimited: new Counter({
       name: 'edge_rate_limited_total',
-      help: 'Requests refused with 429 at the edge, by tier (reported by the edge)',
-      labelNames: ['source', 'tier'] as const,
+      help: 'Requests over a rate limit at the edge, by tier; mode="shadow" ones were let through (reported by the edge)',
+      labelNames: ['source', 'tier', 'mode'] as const,
+      registers,
+    }),
+    edgeOriginBreaker: new Counter({
+      name: 'edge_origin_breaker_events_total',
+      help: 'The edge breaker around the origin: opened, half_open, closed, and calls rejected while open (reported by the edge)',
+      labelNames: ['source', 'event'] as const,
       registers,
     }),
     edgeRequestSeconds: new Histogram({

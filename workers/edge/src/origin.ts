@@ -1,11 +1,13 @@
 /**
  * Calls to the origin: every one carries a short-lived service credential bound to its method and
- * path and to the verified caller, plus the request id; a dead or slow origin becomes a 502.
+ * path and to the verified caller, plus the request id; a dead or slow origin becomes a 502, and
+ * one that keeps failing opens the isolate's breaker (origin-breaker.ts): a 503 at once.
  */
 import { HttpError } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER } from '../../../core/request-id.ts';
 import { signServiceToken, type ServiceClaims, type UserClaims } from '../../../core/tokens.ts';
 import type { AppContext } from './http/context.ts';
+import { throughBreaker } from './origin-breaker.ts';
 
 export interface OriginCall {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -30,7 +32,14 @@ export interface OriginRequest {
   requestId: string;
   /** Overrides `ORIGIN_TIMEOUT_MS`. */
   timeoutMs?: number;
+  /**
+   * False for callers with their own retry and backoff (the progress buffer's flush): they keep
+   * probing the origin on their schedule and their failures do not trip request traffic.
+   */
+  breaker?: boolean;
 }
+
+export type OriginBindings = Pick<Env, 'ORIGIN_URL' | 'ORIGIN_TIMEOUT_MS' | 'SERVICE_TOKEN_SECRET' | 'ORIGIN_BREAKER'>;
 
 const PASSED_HEADERS = ['content-type', 'cache-control', 'etag', 'last-modified', 'retry-after'];
 
@@ -57,10 +66,12 @@ export async function callOrigin(c: AppContext, call: OriginCall): Promise<Respo
  * Calls the origin without a Hono context. Answers the origin's response (status and the headers
  * worth passing on) or throws 502 `origin_unavailable` when it cannot be reached in time.
  */
-export async function originFetch(
-  env: Pick<Env, 'ORIGIN_URL' | 'ORIGIN_TIMEOUT_MS' | 'SERVICE_TOKEN_SECRET'>,
-  request: OriginRequest,
-): Promise<Response> {
+export async function originFetch(env: OriginBindings, request: OriginRequest): Promise<Response> {
+  if (request.breaker === false) return fetchOrigin(env, request);
+  return throughBreaker(env, () => fetchOrigin(env, request));
+}
+
+async function fetchOrigin(env: OriginBindings, request: OriginRequest): Promise<Response> {
   const credential = await signServiceToken(
     { htm: request.method, htu: request.path, rid: request.requestId, ...request.caller },
     env.SERVICE_TOKEN_SECRET,
@@ -80,7 +91,7 @@ export async function originFetch(
       signal: AbortSignal.timeout(request.timeoutMs ?? (Number(env.ORIGIN_TIMEOUT_MS) || 5000)),
     });
   } catch (err) {
-    throw new HttpError('origin_unavailable', 'The origin did not answer in time; try again shortly', {
+    throw new HttpError('origin_unavailable', 'The origin could not be reached in time; try again shortly', {
       cause: err,
       headers: { 'retry-after': '2' },
     });

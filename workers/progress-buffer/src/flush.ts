@@ -1,7 +1,7 @@
 /** One flush request to the origin, with its failures sorted into what the buffer does next. */
 import { FlushResponse, type FlushRequest, type ProgressEntry } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
-import { originFetch } from '../../edge/src/origin.ts';
+import { originFetch, type OriginBindings } from '../../edge/src/origin.ts';
 import { isRejectedStatus } from './retry.ts';
 
 export const FLUSH_PATH = '/internal/v1/progress/flush';
@@ -32,7 +32,7 @@ export class FlushError extends Error {
   }
 }
 
-type OriginEnv = Pick<Env, 'ORIGIN_URL' | 'ORIGIN_TIMEOUT_MS' | 'SERVICE_TOKEN_SECRET'>;
+type OriginEnv = OriginBindings;
 
 /** Sends one batch; resolves with the origin's acknowledgement or throws a `FlushError`. */
 export async function sendFlush(
@@ -51,6 +51,8 @@ export async function sendFlush(
       caller: { sub: owner.accountId, pid: owner.profileId, mat: owner.maturityLevel },
       requestId: batchId,
       timeoutMs: FLUSH_TIMEOUT_MS,
+      // The buffer has its own capped, jittered backoff; it is the probe, not the traffic.
+      breaker: false,
     });
   } catch (err) {
     if (err instanceof HttpError) throw new FlushError('unreachable', 'The origin did not answer in time');

@@ -4,16 +4,17 @@
  * seconds to `POST /internal/v1/edge-metrics`. A failed report is kept for the next one.
  */
 import { createMiddleware } from 'hono/factory';
-import { EdgeMetrics } from '../../../../core/edge-metrics.ts';
+import type { EdgeMetrics } from '../../../../core/edge-metrics.ts';
+import { isolateMetrics } from '../isolate-metrics.ts';
 import { originFetch } from '../origin.ts';
 import type { EdgeEnv } from './context.ts';
 
 export const EDGE_METRICS_PATH = '/internal/v1/edge-metrics';
 
-/** One aggregator per isolate. */
-export const isolateMetrics = new EdgeMetrics(5000);
+export { isolateMetrics } from '../isolate-metrics.ts';
 
-async function report(env: Env, requestId: string, metrics: EdgeMetrics): Promise<void> {
+/** Sends what `metrics` has gathered (when a report is due); an undelivered report is put back. */
+export async function report(env: Env, requestId: string, metrics: EdgeMetrics): Promise<void> {
   const body = metrics.drain();
   if (!body) return;
   try {

@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import { readTextLimited } from '../../../../core/validation.ts';
+import { errorText } from '../../../../core/log.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import {
   clientAddressKey,
@@ -13,6 +14,7 @@ import {
 } from '../../../../core/rate-limit.ts';
 import type { LimitCheck } from '../../../rate-limiter/src/rate-limiter.ts';
 import type { AppContext, EdgeEnv } from './context.ts';
+import { isolateMetrics } from '../isolate-metrics.ts';
 
 let cached: { source: string | undefined; config: RateLimitConfig } | undefined;
 
@@ -59,6 +61,7 @@ export function rateLimit() {
     const shown = refused >= 0 ? decisions[refused]! : fewestRemaining(decisions);
     const headers = rateLimitHeaders(shown, rule.windowMs, now);
     if (refused >= 0) {
+      isolateMetrics.count('edge_rate_limited_total', { tier, mode: rule.shadow ? 'shadow' : 'enforced' });
       if (!rule.shadow) {
         throw new HttpError('rate_limited', `Too many ${tier} requests; retry in ${shown.retryAfter} s`, { headers });
       }
@@ -120,27 +123,15 @@ function fewestRemaining(decisions: Decision[]): Decision {
 
 /** One structured line per request a shadow tier would have refused. The key names no email. */
 function logShadowRefusal(c: AppContext, tier: Tier, key: string, decision: Decision): void {
-  console.warn(
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: 'warn',
-      service: 'edge',
-      requestId: c.get('requestId'),
-      event: 'rate_limit_shadow_refusal',
-      metadata: { tier, key, limit: decision.limit, retryAfter: decision.retryAfter },
-    }),
-  );
+  c.get('log').warn('rate_limit_shadow_refusal', {
+    requestId: c.get('requestId'),
+    tier,
+    key,
+    limit: decision.limit,
+    retryAfter: decision.retryAfter,
+  });
 }
 
 function logLimiterFailure(c: AppContext, tier: Tier, err: unknown): void {
-  console.error(
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: 'error',
-      service: 'edge',
-      requestId: c.get('requestId'),
-      event: 'rate_limit_unavailable',
-      metadata: { tier, error: err instanceof Error ? err.message : String(err) },
-    }),
-  );
+  c.get('log').error('rate_limit_unavailable', { requestId: c.get('requestId'), tier, error: errorText(err) });
 }

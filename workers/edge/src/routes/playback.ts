@@ -45,6 +45,10 @@ import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { segmentKeys } from '../playback/keys.ts';
 import { resumePosition } from '../playback/resume.ts';
 import { playbackSource } from '../playback/source.ts';
+import { isolateMetrics } from '../isolate-metrics.ts';
+
+/** Set when the manifest was built from the colo's cached catalog copy because the origin could not answer. */
+export const FALLBACK_HEADER = 'x-edgeflix-fallback';
 
 const TitleParam = z.strictObject({ titleId: Uuid });
 const PlaylistParams = z.strictObject({
@@ -56,48 +60,50 @@ const PRIVATE = 'private, no-store';
 const VARY = `Accept, Authorization, ${DEVICE_CAPABILITIES_HEADER}`;
 
 export const playback = new Hono<EdgeEnv>()
-  .get('/:titleId/manifest.mpd', requireUser('profile'), async (c) => {
-    const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
-    // The resume lookup (buffer + origin) runs while the source is fetched and filtered; it never throws.
-    const resuming = resumePosition(c, profileClaims(c), titleId);
-    const prepared = await prepare(c);
-    const { source, kept, dropped } = prepared;
-    const [locations, resume] = await Promise.all([signLocations(c, prepared), resuming]);
-    c.header('cache-control', PRIVATE);
-    c.header('vary', VARY);
-    c.header(DROPPED_HEADER, formatDropped(dropped));
-    if (wantsJson(c)) {
-      return c.json(buildJsonManifest(source, { kept, dropped, locations, resumePosition: resume }));
-    }
-    return c.body(buildMpd(source, { kept, locations, resumePosition: resume }), 200, {
-      'content-type': DASH_CONTENT_TYPE,
-    });
-  })
-  .get('/:titleId/master.m3u8', requireUser('profile'), async (c) => {
-    const prepared = await prepare(c);
-    const locations = await signLocations(c, prepared);
-    const base = `${new URL(c.req.url).origin}/v1/playback/${prepared.source.titleId}/hls`;
-    const playlistUris = Object.fromEntries(
-      Object.entries(locations).map(([id, location]) => [id, `${base}/${id}.m3u8?${location.query ?? ''}`]),
-    );
-    c.header('cache-control', PRIVATE);
-    c.header('vary', VARY);
-    c.header(DROPPED_HEADER, formatDropped(prepared.dropped));
-    return c.body(buildMasterPlaylist({ kept: prepared.kept, playlistUris }), 200, {
-      'content-type': HLS_CONTENT_TYPE,
-    });
-  })
+  .get('/:titleId/manifest.mpd', requireUser('profile'), (c) =>
+    streamStart(c, async () => {
+      const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
+      // The resume lookup (buffer + origin) runs while the source is fetched and filtered; it never throws.
+      const resuming = resumePosition(c, profileClaims(c), titleId);
+      const prepared = await prepare(c);
+      const { source, kept, dropped } = prepared;
+      const [locations, resume] = await Promise.all([signLocations(c, prepared), resuming]);
+      setManifestHeaders(c, prepared);
+      if (wantsJson(c)) {
+        return c.json(buildJsonManifest(source, { kept, dropped, locations, resumePosition: resume }));
+      }
+      return c.body(buildMpd(source, { kept, locations, resumePosition: resume }), 200, {
+        'content-type': DASH_CONTENT_TYPE,
+      });
+    }),
+  )
+  .get('/:titleId/master.m3u8', requireUser('profile'), (c) =>
+    streamStart(c, async () => {
+      const prepared = await prepare(c);
+      const locations = await signLocations(c, prepared);
+      const base = `${new URL(c.req.url).origin}/v1/playback/${prepared.source.titleId}/hls`;
+      const playlistUris = Object.fromEntries(
+        Object.entries(locations).map(([id, location]) => [id, `${base}/${id}.m3u8?${location.query ?? ''}`]),
+      );
+      setManifestHeaders(c, prepared);
+      return c.body(buildMasterPlaylist({ kept: prepared.kept, playlistUris }), 200, {
+        'content-type': HLS_CONTENT_TYPE,
+      });
+    }),
+  )
   .get('/:titleId/hls/:file', async (c) => {
     const { titleId, file } = parseOrThrow(PlaylistParams, c.req.param(), 'path');
     const representationId = file.slice(0, -'.m3u8'.length);
     const token = c.req.query(SEGMENT_TOKEN_PARAM);
     if (!token) throw new HttpError('forbidden', 'Playlist URL carries no token');
-    const source = await playbackSource(c.env, titleId, c.get('requestId'));
+    const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
+    if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
     const rep = representationOf(source, representationId);
     if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
+    const verifyStarted = performance.now();
     const claims = await verifySegmentToken(token, segmentKeys(c.env), {
       path: 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`,
-    });
+    }).finally(() => isolateMetrics.time('edge_token_seconds', { kind: 'segment_verify' }, elapsed(verifyStarted)));
     if (claims.tid !== titleId || claims.rid !== representationId) {
       throw new HttpError('forbidden', 'Segment token was issued for another representation');
     }
@@ -113,6 +119,8 @@ export const playback = new Hono<EdgeEnv>()
 interface Prepared {
   user: ProfileClaims;
   source: PlaybackSource;
+  /** Built from the colo's cached catalog copy because the origin could not answer. */
+  stale: boolean;
   kept: Selection;
   dropped: Dropped[];
   keys: SegmentKeySet;
@@ -128,7 +136,7 @@ async function prepare(c: AppContext): Promise<Prepared> {
   // Malformed capabilities fail before any origin call.
   const caps = parseDeviceCapabilities({ header: c.req.header(DEVICE_CAPABILITIES_HEADER), query: c.req.query() });
   const keys = segmentKeys(c.env);
-  const source = await playbackSource(c.env, titleId, c.get('requestId'));
+  const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
   if (source.maturityLevel > user.mat) {
     throw new HttpError('forbidden', 'This title is above the profile\u2019s maturity level');
   }
@@ -138,7 +146,37 @@ async function prepare(c: AppContext): Promise<Prepared> {
       headers: { [DROPPED_HEADER]: formatDropped(result.dropped) },
     });
   }
-  return { user, source, kept: result.kept, dropped: result.dropped, keys };
+  return { user, source, stale, kept: result.kept, dropped: result.dropped, keys };
+}
+
+function setManifestHeaders(c: AppContext, prepared: Prepared): void {
+  c.header('cache-control', PRIVATE);
+  c.header('vary', VARY);
+  c.header(DROPPED_HEADER, formatDropped(prepared.dropped));
+  if (prepared.stale) c.header(FALLBACK_HEADER, 'stale-catalog');
+}
+
+const elapsed = (started: number) => (performance.now() - started) / 1000;
+
+/**
+ * A stream start (an MPD, its JSON form or an HLS master playlist): timed as
+ * `manifest_generation_seconds`, counted in `streaming_starts_total` when it succeeds, else in
+ * `streaming_playback_errors_total` by the problem's code.
+ */
+async function streamStart(c: AppContext, build: () => Promise<Response>): Promise<Response> {
+  const started = performance.now();
+  try {
+    const response = await build();
+    isolateMetrics.count('streaming_starts_total', {});
+    return response;
+  } catch (err) {
+    isolateMetrics.count('streaming_playback_errors_total', {
+      reason: err instanceof HttpError ? err.code : 'internal',
+    });
+    throw err;
+  } finally {
+    isolateMetrics.time('manifest_generation_seconds', {}, elapsed(started));
+  }
 }
 
 /** One token per kept representation, bound to its prefix (or its file, for a subtitle track). */
@@ -147,6 +185,7 @@ async function signLocations(c: AppContext, p: Prepared): Promise<Record<string,
     ...[...p.kept.encodings, ...p.kept.audioTracks].map((r) => ({ id: r.id, prefix: r.storagePrefix })),
     ...p.kept.subtitleTracks.map((s) => ({ id: s.id, prefix: s.storageKey })),
   ];
+  const started = performance.now();
   const signed = await Promise.all(
     grants.map(async ({ id, prefix }) => {
       const { token } = await signSegmentToken(
@@ -156,6 +195,7 @@ async function signLocations(c: AppContext, p: Prepared): Promise<Record<string,
       return [id, locationFor(c, prefix, token)] as const;
     }),
   );
+  isolateMetrics.time('edge_token_seconds', { kind: 'segment_sign' }, elapsed(started));
   return Object.fromEntries(signed);
 }
 
