@@ -74,7 +74,12 @@ export async function listen(app: TestOrigin['app']): Promise<{ url: string; clo
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
+        // Keep-alive connections (workerd, browsers) would hold close() open until they idle out.
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            if ('closeAllConnections' in server) server.closeAllConnections();
+          }),
       });
     });
   });
