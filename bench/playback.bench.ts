@@ -58,18 +58,46 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
     const warm = await fetch(manifestUrl, { headers });
     if (warm.status !== 200) throw new Error(`manifest answered ${warm.status}: ${await warm.text()}`);
 
-    log('playback: manifest route (warm cache) vs empty route');
+    const healthz = {
+      name: 'GET /healthz on the same worker',
+      op: () => fetch(`${edge.url}/healthz`).then((r) => r.arrayBuffer()),
+    };
+    // A first start: the profile's buffer has never seen the title, so its progress is asked of
+    // the origin (Cassandra) on every manifest.
+    log('playback: manifest route (warm cache, first start) vs empty route');
     rows.push(
       await compare(
-        'edge manifest route, warm source cache',
+        'edge manifest route, warm source cache, first start',
         {
-          name: 'GET /v1/playback/{id}/manifest.mpd',
+          name: 'GET /v1/playback/{id}/manifest.mpd (progress from the origin)',
           op: () => fetch(manifestUrl, { headers }).then((r) => r.arrayBuffer()),
         },
+        healthz,
+        { concurrency: 16, durationMs: 5000, warmupMs: 1000 },
+      ),
+    );
+    // A resume: the profile has played the title, so its buffer answers the position.
+    const heartbeat = await fetch(`${edge.url}/v1/progress`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        titleId: fixtures.titleId,
+        positionSeconds: 12,
+        durationSeconds: 58,
+        eventTime: Date.now(),
+        deviceId: 'bench',
+      }),
+    });
+    if (heartbeat.status !== 202) throw new Error(`heartbeat answered ${heartbeat.status}: ${await heartbeat.text()}`);
+    log('playback: manifest route (warm cache, resume) vs empty route');
+    rows.push(
+      await compare(
+        'edge manifest route, warm source cache, resume',
         {
-          name: 'GET /healthz on the same worker',
-          op: () => fetch(`${edge.url}/healthz`).then((r) => r.arrayBuffer()),
+          name: 'GET /v1/playback/{id}/manifest.mpd (position from the profile buffer)',
+          op: () => fetch(manifestUrl, { headers }).then((r) => r.arrayBuffer()),
         },
+        healthz,
         { concurrency: 16, durationMs: 5000, warmupMs: 1000 },
       ),
     );

@@ -21,6 +21,8 @@ export const MAX_HEARTBEATS_PER_BATCH = 100;
 export const MAX_TIE = 999;
 /** Default completion threshold (fraction of the duration), per content type. */
 export const DEFAULT_COMPLETION_THRESHOLD = { movie: 0.95, episode: 0.95 } as const;
+/** How long a title's stored progress lives after its last write (the design's 90-day TTL). */
+export const PROGRESS_RETENTION_SECONDS = 90 * 24 * 3600;
 /** Continue Watching shows titles started beyond this fraction and not completed. */
 export const CONTINUE_WATCHING_MIN_FRACTION = 0.05;
 

@@ -1,5 +1,7 @@
 /** Topic, table and migration-table names, in one place. */
 
+import { PROGRESS_RETENTION_SECONDS } from '../../../core/progress.ts';
+
 export const TOPICS = {
   viewingEvents: 'viewing-events',
   /** Which profile saw which experiment variant, keyed by profile (see consumers/exposures.ts). */
@@ -25,6 +27,6 @@ export const CASSANDRA_TABLES = {
 
 /** Row lifetimes from the design: progress 90 days, history 1 year. */
 export const TTL_SECONDS = {
-  viewingProgress: 90 * 24 * 3600,
+  viewingProgress: PROGRESS_RETENTION_SECONDS,
   watchHistory: 365 * 24 * 3600,
 } as const;

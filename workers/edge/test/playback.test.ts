@@ -1,11 +1,12 @@
 import { SELF, env } from 'cloudflare:test';
 import { XMLParser } from 'fast-xml-parser';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureId, sampleSource } from '../../../core/manifest/fixtures.ts';
 import { PlaybackManifest } from '../../../core/manifest/json.ts';
 import { signSegmentToken, type SegmentKeySet } from '../../../core/segment-token.ts';
-import { importUserTokenSigner, signUserToken } from '../../../core/tokens.ts';
-import { newOwner, titleOfType } from '../../test/helpers.ts';
+import { importUserTokenSigner, signServiceToken, signUserToken } from '../../../core/tokens.ts';
+import { bufferFor, newOwner, originCalls, storedProgress, titleOfType } from '../../test/helpers.ts';
 import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
 
 const { titleId, matureTitleId } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string; matureTitleId: string };
@@ -185,6 +186,55 @@ describe('DASH manifest', () => {
     expect(Number(mpd.doc.MPD['@_edgeflix:resumePosition'])).toBe(31);
     const fresh = parseMpd(await (await get(manifest())).text());
     expect(Number(fresh.doc.MPD['@_edgeflix:resumePosition'] ?? 0)).toBe(0);
+  });
+
+  it('starts at a flushed position from the buffer’s watermark, without a progress query to the origin', async () => {
+    const owner = newOwner();
+    const token = await tokenFor(owner);
+    const hb = await SELF.fetch(`${EDGE}/v1/progress`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        titleId,
+        positionSeconds: 23,
+        durationSeconds: 58,
+        eventTime: Date.now(),
+        deviceId: 'web',
+      }),
+    });
+    expect(hb.status).toBe(202);
+    expect(await runDurableObjectAlarm(bufferFor(owner))).toBe(true);
+    expect((await storedProgress(owner, [titleId])).get(titleId)?.positionSeconds).toBe(23);
+    const mpd = parseMpd(await (await get(manifest(), { owner })).text());
+    expect(Number(mpd.doc.MPD['@_edgeflix:resumePosition'])).toBe(23);
+    expect(await originCalls(owner, '/internal/v1/progress/query')).toEqual([]);
+  });
+
+  it('asks the origin for the position of a title the profile’s buffer does not know', async () => {
+    const owner = newOwner();
+    // Progress the origin has but this profile's buffer never saw (e.g. written before it existed).
+    const path = '/internal/v1/progress/flush';
+    const credential = await signServiceToken(
+      { htm: 'POST', htu: path, rid: 'test-direct-flush', sub: owner.accountId, pid: owner.profileId, mat: 50 },
+      env.SERVICE_TOKEN_SECRET,
+    );
+    const entry = {
+      titleId,
+      positionSeconds: 17,
+      durationSeconds: 58,
+      eventTime: Date.now() - 1000,
+      tie: 0,
+      deviceId: 'tv',
+    };
+    const flushed = await fetch(new URL(path, env.TEST_ORIGIN_URL), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ batchId: crypto.randomUUID(), entries: [entry] }),
+    });
+    expect(flushed.status).toBe(200);
+    const mpd = parseMpd(await (await get(manifest(), { owner })).text());
+    expect(Number(mpd.doc.MPD['@_edgeflix:resumePosition'])).toBe(17);
+    expect(await originCalls(owner, '/internal/v1/progress/query')).toHaveLength(1);
   });
 });
 

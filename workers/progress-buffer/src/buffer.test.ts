@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Heartbeat, ProgressEntry } from '../../../core/progress.ts';
-import { chunk, dirtyEntries, recordHeartbeats, settleFlush, type BufferState } from './buffer.ts';
+import { chunk, dirtyEntries, latestEntries, recordHeartbeats, settleFlush, type BufferState } from './buffer.ts';
 
 const T1 = '00000000-0000-4000-8000-000000000001';
 const T2 = '00000000-0000-4000-8000-000000000002';
@@ -96,5 +96,25 @@ describe('dirtyEntries and chunk', () => {
   it('splits into runs of at most the given size', () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunk([], 3)).toEqual([]);
+  });
+});
+
+describe('latestEntries', () => {
+  it('answers the kept state of known titles, flushed or not, and leaves out flushed ones past retention', () => {
+    const state: BufferState = new Map();
+    const now = 1_000_000;
+    recordHeartbeats(state, [hb(T1, now - 10, 40), hb(T2, now - 500, 50), hb(T3, now - 900, 60)], 10);
+    state.get(T2)!.dirty = false;
+    state.get(T3)!.dirty = false;
+    const answer = latestEntries(state, [T1, T2, T3, uuid(99), T1], now, 800);
+    expect(answer.map((e) => [e.titleId, e.positionSeconds])).toEqual([
+      [T1, 40],
+      [T2, 50],
+    ]);
+    // Unflushed states are answered however old: the origin does not have them yet.
+    expect(latestEntries(state, [T1], now + 10_000, 800)).toHaveLength(1);
+    // Copies: changing the answer does not change the buffer.
+    answer[0]!.positionSeconds = 0;
+    expect(state.get(T1)!.entry.positionSeconds).toBe(40);
   });
 });

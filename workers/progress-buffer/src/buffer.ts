@@ -74,6 +74,28 @@ function oldestClean(state: BufferState): string | undefined {
   return oldest?.titleId;
 }
 
+/**
+ * The latest state the buffer knows for each of `titleIds`: unflushed, or flushed and kept as
+ * the watermark. A flushed state older than `retentionMs` is left out (the origin has let that
+ * row expire). Every state the origin stores came through this buffer, so a state found here is
+ * never older than the stored one.
+ */
+export function latestEntries(
+  state: BufferState,
+  titleIds: readonly string[],
+  now: number,
+  retentionMs: number,
+): ProgressEntry[] {
+  const out: ProgressEntry[] = [];
+  for (const titleId of new Set(titleIds)) {
+    const kept = state.get(titleId);
+    if (!kept) continue;
+    if (!kept.dirty && kept.entry.eventTime < now - retentionMs) continue;
+    out.push({ ...kept.entry });
+  }
+  return out;
+}
+
 /** The unflushed states, oldest event first (copies: the buffer may move on while they travel). */
 export function dirtyEntries(state: BufferState): ProgressEntry[] {
   const out: ProgressEntry[] = [];

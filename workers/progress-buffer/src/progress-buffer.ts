@@ -11,8 +11,21 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { Heartbeat, MAX_FLUSH_ENTRIES, type ProgressEntry } from '../../../core/progress.ts';
-import { chunk, dirtyEntries, recordHeartbeats, settleFlush, type BufferState, type BufferedEntry } from './buffer.ts';
+import {
+  Heartbeat,
+  MAX_FLUSH_ENTRIES,
+  PROGRESS_RETENTION_SECONDS,
+  type ProgressEntry,
+} from '../../../core/progress.ts';
+import {
+  chunk,
+  dirtyEntries,
+  latestEntries,
+  recordHeartbeats,
+  settleFlush,
+  type BufferState,
+  type BufferedEntry,
+} from './buffer.ts';
 import { flushIntervalMs } from './config.ts';
 import { FlushError, sendFlush, type ProfileOwner } from './flush.ts';
 import { errorText } from '../../../core/log.ts';
@@ -100,6 +113,15 @@ export class ProgressBuffer extends DurableObject<Env> {
     if (!titleIds) return all;
     const wanted = new Set(titleIds);
     return all.filter((entry) => wanted.has(entry.titleId));
+  }
+
+  /**
+   * The latest known state of each title asked for, flushed or not (see `latestEntries`): a
+   * title missing here may still have stored progress at the origin (forgotten past the bound,
+   * or older than this buffer).
+   */
+  async latest(titleIds: string[]): Promise<ProgressEntry[]> {
+    return latestEntries(this.#state, titleIds.slice(0, MAX_TITLES), Date.now(), PROGRESS_RETENTION_SECONDS * 1000);
   }
 
   /** Flush. Never throws for an origin failure: it re-arms itself with backoff instead. */

@@ -37,17 +37,17 @@ async function storedView(c: AppContext, user: ProfileClaims, titleId: string): 
  */
 export async function resumePosition(c: AppContext, user: ProfileClaims, titleId: string): Promise<number> {
   try {
-    // Every state the origin stores came through this profile's buffer, so an unflushed state
-    // there is never older than the stored one: ask both at once and prefer the buffer's.
-    const [pending, stored] = await Promise.all([
-      callBuffer(() => bufferOf(c.env, user.pid).pending([titleId])),
-      storedView(c, user, titleId),
-    ]);
-    const buffered = pending.find((p) => p.titleId === titleId);
+    // Every state the origin stores came through this profile's buffer, which keeps the latest
+    // state of the titles it has seen (flushed or not): when it knows the title, its state is
+    // never older than the stored one and the origin is not asked. Only a title the buffer has
+    // forgotten (or never saw) costs an origin round trip.
+    const known = await callBuffer(() => bufferOf(c.env, user.pid).latest([titleId]));
+    const buffered = known.find((p) => p.titleId === titleId);
     if (buffered) {
       const finished = isFinished(buffered.positionSeconds, buffered.durationSeconds);
       return finished ? 0 : buffered.positionSeconds;
     }
+    const stored = await storedView(c, user, titleId);
     return stored && !stored.completed ? stored.positionSeconds : 0;
   } catch (err) {
     c.get('log').warn('resume_position_unavailable', {
