@@ -37,7 +37,9 @@ export function createEdgeApp(): Hono<EdgeEnv> {
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
     const user = c.get('user') as { pid?: string } | undefined;
-    log.info('http_request', {
+    // Debug: Workers already log every invocation with its status; this line adds the route and
+    // ids for when an operator turns it on (and costs a console write per request when on).
+    log.debug('http_request', {
       requestId,
       profileId: user?.pid,
       method: c.req.method,

@@ -76,7 +76,7 @@ describe('request ids and logs', () => {
     expect(entries.map((e) => e.event)).toEqual(['request_failed', 'http_request']);
     expect(entries[0]).toMatchObject({ level: 'warn', profileId: owner.profileId, metadata: { status: 502 } });
     expect(entries[1]).toMatchObject({
-      level: 'info',
+      level: 'debug',
       profileId: owner.profileId,
       metadata: { method: 'GET', route: '/v1/profiles', status: 502 },
     });
