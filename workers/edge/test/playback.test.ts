@@ -32,6 +32,16 @@ async function tokenFor(owner: ProfileOwner, plan = 'premium'): Promise<string> 
   return (await signUserToken(claims as never, signer, { issuer: 'edgeflix', audience: 'edgeflix-api' })).token;
 }
 
+/** The owner played the sample title up to `positionSeconds`: one heartbeat, taken by its buffer. */
+async function watched(owner: ProfileOwner, positionSeconds: number): Promise<void> {
+  const hb = await SELF.fetch(`${EDGE}/v1/progress`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await tokenFor(owner)}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ titleId, positionSeconds, durationSeconds: 58, eventTime: Date.now(), deviceId: 'web' }),
+  });
+  expect(hb.status).toBe(202);
+}
+
 async function get(
   path: string,
   options: { owner?: ProfileOwner; plan?: string; caps?: string; accept?: string } = {},
@@ -169,19 +179,7 @@ describe('DASH manifest', () => {
 
   it('starts at the profile\u2019s resume position, still in its buffer (not yet flushed)', async () => {
     const owner = newOwner();
-    const token = await tokenFor(owner);
-    const hb = await SELF.fetch(`${EDGE}/v1/progress`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        titleId,
-        positionSeconds: 31,
-        durationSeconds: 58,
-        eventTime: Date.now(),
-        deviceId: 'web',
-      }),
-    });
-    expect(hb.status).toBe(202);
+    await watched(owner, 31);
     const mpd = parseMpd(await (await get(manifest(), { owner })).text());
     expect(Number(mpd.doc.MPD['@_edgeflix:resumePosition'])).toBe(31);
     const fresh = parseMpd(await (await get(manifest())).text());
@@ -190,19 +188,7 @@ describe('DASH manifest', () => {
 
   it('starts at a flushed position from the buffer’s watermark, without a progress query to the origin', async () => {
     const owner = newOwner();
-    const token = await tokenFor(owner);
-    const hb = await SELF.fetch(`${EDGE}/v1/progress`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        titleId,
-        positionSeconds: 23,
-        durationSeconds: 58,
-        eventTime: Date.now(),
-        deviceId: 'web',
-      }),
-    });
-    expect(hb.status).toBe(202);
+    await watched(owner, 23);
     expect(await runDurableObjectAlarm(bufferFor(owner))).toBe(true);
     expect((await storedProgress(owner, [titleId])).get(titleId)?.positionSeconds).toBe(23);
     const mpd = parseMpd(await (await get(manifest(), { owner })).text());
