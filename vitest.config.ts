@@ -6,8 +6,6 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    // The edge suite's global teardown stops a real origin and drops its database and keyspace.
-    teardownTimeout: 60_000,
     projects: [
       'origin/vitest.config.ts',
       'workers/vitest.config.ts',

@@ -9,10 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeTestKeys } from '../origin/test/support/keys.ts';
-import { createTestOrigin, listen } from '../origin/test/support/origin.ts';
-import { freshDatabase, freshKeyspace } from '../origin/test/support/stack.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, realStackOrigin } from '../origin/test/support/origin.ts';
 import { freePort, startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
 import { pickDemoTitles, replaceTitleMedia } from '../scripts/media/catalog.ts';
 import { generateTitle } from '../scripts/media/generate.ts';
@@ -43,31 +41,14 @@ let titleId: string;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  const stack = inject('stack');
-  const keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'e2e');
-  const ks = freshKeyspace(stack, 'e2e');
-  cleanup.push(
-    () => db.drop(),
-    () => ks.drop(),
-  );
-  const origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  cleanup.unshift(() => origin.stop());
-  const server = await listen(origin.app);
+  const real = await realStackOrigin('e2e');
+  const { keys } = real;
+  cleanup.unshift(() => real.stop());
+  const server = await listen(real.origin.app);
   cleanup.unshift(() => server.close());
 
   // Media for one title a kids profile may watch: generated once, then cached across runs.
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
   const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-e2e-'));
   cleanup.push(() => rm(persist, { recursive: true, force: true }));
   try {

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { PlaybackSource } from '../../core/manifest/source.ts';
 import { asEdge } from './support/as-edge.ts';
-import { insertFixtureTitles, type FixtureTitles } from './support/fixtures.ts';
-import { makeTestKeys, type TestKeys } from './support/keys.ts';
-import { createTestOrigin, type TestOrigin } from './support/origin.ts';
-import { freshDatabase, freshKeyspace } from './support/stack.ts';
+import type { FixtureTitles } from './support/fixtures.ts';
+import type { TestKeys } from './support/keys.ts';
+import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
 let origin: TestOrigin;
@@ -16,23 +14,10 @@ const cleanup: (() => Promise<void>)[] = [];
 const ids = { h264: randomUUID(), vp9: randomUUID(), en: randomUUID(), fr: randomUUID(), subs: randomUUID() };
 
 beforeAll(async () => {
-  const stack = inject('stack');
-  keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'playback');
-  const ks = freshKeyspace(stack, 'playback');
-  origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  t = await insertFixtureTitles(db.url);
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const real = await realTestOrigin('playback');
+  cleanup.push(() => real.stop());
+  ({ origin, keys, titles: t } = real);
+  const sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const m = t.movie;
     await sql`INSERT INTO encodings (id, title_id, codec, codec_family, width, height, bandwidth, frame_rate,
@@ -49,11 +34,6 @@ beforeAll(async () => {
   } finally {
     await sql.end();
   }
-  cleanup.push(
-    () => origin.stop(),
-    () => db.drop(),
-    () => ks.drop(),
-  );
 });
 
 afterAll(async () => {

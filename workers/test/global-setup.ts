@@ -1,9 +1,7 @@
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { makeTestKeys } from '../../origin/test/support/keys.ts';
-import { createTestOrigin, listen } from '../../origin/test/support/origin.ts';
+import { listen, realStackOrigin } from '../../origin/test/support/origin.ts';
 import { insertPlaybackFixtures } from '../../origin/test/support/playback.ts';
-import { freshDatabase, freshKeyspace, requireStack } from '../../origin/test/support/stack.ts';
 import { startChaosProxy } from './chaos-proxy.ts';
 
 /**
@@ -11,22 +9,9 @@ import { startChaosProxy } from './chaos-proxy.ts';
  * chaos proxy that passes everything through until a test arms a failure.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stack = await requireStack();
-  const keys = await makeTestKeys();
-  const db = await freshDatabase(stack.DATABASE_URL, 'edge');
-  const ks = freshKeyspace(stack, 'edge');
-  const origin = await createTestOrigin({
-    mode: 'real',
-    keys,
-    databaseUrl: db.url,
-    cassandra: {
-      contactPoints: stack.CASSANDRA_CONTACT_POINTS,
-      localDc: stack.CASSANDRA_LOCAL_DC,
-      keyspace: ks.keyspace,
-    },
-    kafkaBrokers: stack.KAFKA_BROKERS,
-  });
-  const server = await listen(origin.app);
+  const real = await realStackOrigin('edge');
+  const { keys, databaseUrl } = real;
+  const server = await listen(real.origin.app);
   const chaos = await startChaosProxy(server.url);
   project.provide('edge', {
     originUrl: chaos.url,
@@ -37,16 +22,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     operatorKey: keys.operatorKey,
     signingJwk: JSON.stringify(keys.signingJwk),
     foreignSigningJwk: JSON.stringify(keys.foreignSigningJwk),
-    titles: JSON.stringify(await seededTitles(db.url)),
-    playback: JSON.stringify(await insertPlaybackFixtures(db.url)),
+    titles: JSON.stringify(await seededTitles(databaseUrl)),
+    playback: JSON.stringify(await insertPlaybackFixtures(databaseUrl)),
     segmentKeys: keys.segmentSigningKeys,
   });
   return async () => {
     await chaos.close();
     await server.close();
-    await origin.stop();
-    await db.drop();
-    await ks.drop();
+    await real.stop();
   };
 }
 

@@ -49,18 +49,24 @@ export function bufferFor(owner: ProfileOwner) {
   return env.PROGRESS_BUFFER.get(env.PROGRESS_BUFFER.idFromName(owner.profileId));
 }
 
-/** A profile token for the owner, signed with the origin's (test) key. */
-export async function profileToken(owner: ProfileOwner): Promise<string> {
+/**
+ * A profile token for the owner, signed with the origin's (test) key: premium, with an account
+ * created long ago, unless the test names a plan or an account start (`since`, epoch seconds).
+ */
+export async function profileToken(
+  owner: ProfileOwner,
+  claims: { plan?: string; since?: number } = {},
+): Promise<string> {
   const signer = await importUserTokenSigner(JSON.parse(env.TEST_SIGNING_JWK));
-  const claims = {
+  const profileClaims = {
     sub: owner.accountId,
     scope: 'profile',
     pid: owner.profileId,
     mat: owner.maturityLevel,
-    plan: 'premium',
-    since: 1,
+    plan: claims.plan ?? 'premium',
+    since: claims.since ?? 1,
   } as const;
-  return (await signUserToken(claims, signer, { issuer: 'edgeflix', audience: 'edgeflix-api' })).token;
+  return (await signUserToken(profileClaims, signer, { issuer: 'edgeflix', audience: 'edgeflix-api' })).token;
 }
 
 /** Arms a chaos rule on the proxy in front of the origin, for this owner's requests only. */

@@ -5,6 +5,7 @@ import {
   KIDS_MAX_LEVEL,
   MATURITY_RATINGS,
   PLANS,
+  TITLE_TABLES,
   generateCatalog,
   generateTitleBundles,
   type Catalog,
@@ -52,15 +53,7 @@ describe('generateCatalog determinism', () => {
 
   it('keeps every row of a smaller catalog when the catalog grows (demo → full only adds rows)', () => {
     const grown = generateCatalog({ titles: 400 });
-    for (const table of [
-      'titles',
-      'seasons',
-      'title_genres',
-      'artwork',
-      'encodings',
-      'audio_tracks',
-      'subtitle_tracks',
-    ] as const) {
+    for (const table of TITLE_TABLES) {
       const prefix = grown[table].slice(0, small[table].length);
       expect(JSON.stringify(prefix), table).toBe(JSON.stringify(small[table]));
     }

@@ -164,20 +164,7 @@ export type Catalog = ReferenceTables & TitleTables;
 export type CatalogTable = keyof Catalog;
 export type RowOf<T extends CatalogTable> = Catalog[T][number];
 
-/** Insert order that satisfies every foreign key. */
-export const TABLE_ORDER = [
-  'maturity_ratings',
-  'genres',
-  'plans',
-  'titles',
-  'seasons',
-  'title_genres',
-  'artwork',
-  'encodings',
-  'audio_tracks',
-  'subtitle_tracks',
-] as const satisfies readonly CatalogTable[];
-
+/** The per-title tables, in an insert order that satisfies every foreign key. */
 export const TITLE_TABLES = [
   'titles',
   'seasons',
@@ -187,6 +174,14 @@ export const TITLE_TABLES = [
   'audio_tracks',
   'subtitle_tracks',
 ] as const satisfies readonly (keyof TitleTables)[];
+
+/** Every catalog table in insert order: the lookup tables first, then the per-title ones. */
+export const TABLE_ORDER = [
+  'maturity_ratings',
+  'genres',
+  'plans',
+  ...TITLE_TABLES,
+] as const satisfies readonly CatalogTable[];
 
 // ---------------------------------------------------------------------------------------------
 // Reference data.

@@ -13,6 +13,7 @@
 import type postgres from 'postgres';
 import { DEMO_ACCOUNTS, accountRow, profileRows } from './accounts.ts';
 import {
+  TABLE_ORDER,
   TITLE_TABLES,
   appendTitleTables,
   emptyTitleTables,
@@ -323,22 +324,10 @@ async function seedAccounts(
 export async function seedDatabase(sql: postgres.Sql, options: SeedOptions): Promise<SeedResult> {
   const progress = options.onProgress ?? (() => {});
   const total = options.titles;
-  const changed = Object.fromEntries(
-    [
-      'maturity_ratings',
-      'genres',
-      'plans',
-      'titles',
-      'seasons',
-      'title_genres',
-      'artwork',
-      'encodings',
-      'audio_tracks',
-      'subtitle_tracks',
-      'accounts',
-      'profiles',
-    ].map((t) => [t, 0]),
-  ) as Record<SeedTable, number>;
+  const changed = Object.fromEntries([...TABLE_ORDER, 'accounts', 'profiles'].map((t) => [t, 0])) as Record<
+    SeedTable,
+    number
+  >;
   const counts = {
     movies: 0,
     series: 0,

@@ -85,19 +85,29 @@ export async function listen(app: TestOrigin['app']): Promise<{ url: string; clo
   });
 }
 
-/** A real-stack origin in a throwaway database, keyspace and topic prefix, with the fixture titles. */
-export interface RealTestOrigin {
+/** A real-stack origin in a throwaway database, keyspace and topic prefix (seeded catalog only). */
+export interface RealStackOrigin {
   origin: TestOrigin;
   keys: TestKeys;
   databaseUrl: string;
   /** The throwaway keyspace's settings, for raw driver access. */
   keyspace: CassandraSettings;
-  titles: FixtureTitles;
   /** Stops the origin and drops what it created. */
   stop(): Promise<void>;
 }
 
+/** The same, with the fixture titles the origin tests name (`insertFixtureTitles`). */
+export interface RealTestOrigin extends RealStackOrigin {
+  titles: FixtureTitles;
+}
+
 export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
+  const real = await realStackOrigin(label);
+  return { ...real, titles: await insertFixtureTitles(real.databaseUrl) };
+}
+
+/** For suites that pick titles from the seeded catalog itself (the edge suite, the browser test). */
+export async function realStackOrigin(label: string): Promise<RealStackOrigin> {
   const stack = await requireStack();
   const keys = await makeTestKeys();
   const db = await freshDatabase(stack.DATABASE_URL, label);
@@ -113,13 +123,11 @@ export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
     },
     kafkaBrokers: stack.KAFKA_BROKERS,
   });
-  const titles = await insertFixtureTitles(db.url);
   return {
     origin,
     keys,
     databaseUrl: db.url,
     keyspace: ks,
-    titles,
     async stop() {
       await origin.stop();
       await db.drop();

@@ -4,7 +4,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { errorText } from '../../../core/log.ts';
 import { requireUser } from './http/auth.ts';
 import { edgeMetrics } from './http/metrics.ts';
-import type { EdgeEnv } from './http/context.ts';
+import type { AppContext, EdgeEnv } from './http/context.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { edgeLogger } from './log.ts';
 import { auth } from './routes/auth.ts';
@@ -24,6 +24,9 @@ const PUBLIC_API = new Set(['/v1/auth/login']);
 const SEGMENT_TOKEN_API = (path: string) =>
   path.startsWith(MEDIA_PATH_PREFIX) || /^\/v1\/playback\/[^/]+\/hls\//.test(path);
 
+/** The profile a verified token names, for log lines (none before the token check, or for an account token). */
+const profileIdOf = (c: AppContext): string | undefined => (c.get('user') as { pid?: string } | undefined)?.pid;
+
 export function createEdgeApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
   // One request id from the edge to the origin and back: accepted when well-formed, else minted,
@@ -36,12 +39,11 @@ export function createEdgeApp(): Hono<EdgeEnv> {
     const started = Date.now();
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
-    const user = c.get('user') as { pid?: string } | undefined;
     // Debug: Workers already log every invocation with its status; this line adds the route and
     // ids for when an operator turns it on (and costs a console write per request when on).
     log.debug('http_request', {
       requestId,
-      profileId: user?.pid,
+      profileId: profileIdOf(c),
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
@@ -77,10 +79,9 @@ export function createEdgeApp(): Hono<EdgeEnv> {
     if (!(err instanceof HttpError) || err.status >= 500) {
       // A dependency that is down is expected now and then (warn); anything else is a bug (error).
       const expected = err instanceof HttpError && (err.status === 502 || err.status === 503 || err.status === 504);
-      const user = c.get('user') as { pid?: string } | undefined;
       c.get('log')[expected ? 'warn' : 'error']('request_failed', {
         requestId: c.get('requestId'),
-        profileId: user?.pid,
+        profileId: profileIdOf(c),
         route: c.req.routePath,
         status: err instanceof HttpError ? err.status : 500,
         error: errorText(err),

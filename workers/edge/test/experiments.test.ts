@@ -6,29 +6,17 @@ import published from '../../../core/experiments/test-vectors.json' with { type:
 import { VECTOR_CONFIG } from '../../../core/experiments/vectors.ts';
 import { importUserTokenSigner, signUserToken } from '../../../core/tokens.ts';
 import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
-import { calm, chaos, newOwner, originCalls } from '../../test/helpers.ts';
+import { calm, chaos, newOwner, originCalls, profileToken } from '../../test/helpers.ts';
 import { CONFIG_CACHE_KEY, CONFIG_FRESH_MS, CONFIG_PATH, EXPOSURES_PATH, forgetConfig } from '../src/experiments.ts';
 
 const DAY_S = 86_400;
 
 /** A profile token with the plan and account age the test needs. */
-async function tokenFor(owner: ProfileOwner, claims: { plan?: string; sinceDaysAgo?: number } = {}): Promise<string> {
-  const signer = await importUserTokenSigner(JSON.parse(env.TEST_SIGNING_JWK));
-  const since = Math.floor(Date.now() / 1000) - (claims.sinceDaysAgo ?? 1000) * DAY_S;
-  const { token } = await signUserToken(
-    {
-      sub: owner.accountId,
-      scope: 'profile',
-      pid: owner.profileId,
-      mat: owner.maturityLevel,
-      plan: claims.plan ?? 'premium',
-      since,
-    },
-    signer,
-    { issuer: 'edgeflix', audience: 'edgeflix-api' },
-  );
-  return token;
-}
+const tokenFor = (owner: ProfileOwner, claims: { plan?: string; sinceDaysAgo?: number } = {}) =>
+  profileToken(owner, {
+    ...(claims.plan ? { plan: claims.plan } : {}),
+    since: Math.floor(Date.now() / 1000) - (claims.sinceDaysAgo ?? 1000) * DAY_S,
+  });
 
 function experiments(token: string, init: { device?: string; country?: string } = {}): Promise<Response> {
   return exports.default.fetch('https://edge.test/v1/experiments', {

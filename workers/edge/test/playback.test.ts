@@ -1,12 +1,11 @@
-import { SELF, env } from 'cloudflare:test';
+import { SELF, env, runDurableObjectAlarm } from 'cloudflare:test';
 import { XMLParser } from 'fast-xml-parser';
-import { runDurableObjectAlarm } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureId, sampleSource } from '../../../core/manifest/fixtures.ts';
 import { PlaybackManifest } from '../../../core/manifest/json.ts';
 import { signSegmentToken, type SegmentKeySet } from '../../../core/segment-token.ts';
-import { importUserTokenSigner, signServiceToken, signUserToken } from '../../../core/tokens.ts';
-import { bufferFor, newOwner, originCalls, storedProgress, titleOfType } from '../../test/helpers.ts';
+import { signServiceToken } from '../../../core/tokens.ts';
+import { bufferFor, newOwner, originCalls, profileToken, storedProgress, titleOfType } from '../../test/helpers.ts';
 import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
 
 const { titleId, matureTitleId } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string; matureTitleId: string };
@@ -19,18 +18,7 @@ const englishSubs = source.subtitleTracks.find((s) => s.id === fixtureId(31))!;
 const EDGE = 'https://edge.test';
 const SEGMENT_BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 256);
 
-async function tokenFor(owner: ProfileOwner, plan = 'premium'): Promise<string> {
-  const signer = await importUserTokenSigner(JSON.parse(env.TEST_SIGNING_JWK));
-  const claims = {
-    sub: owner.accountId,
-    scope: 'profile',
-    pid: owner.profileId,
-    mat: owner.maturityLevel,
-    plan,
-    since: 1,
-  };
-  return (await signUserToken(claims as never, signer, { issuer: 'edgeflix', audience: 'edgeflix-api' })).token;
-}
+const tokenFor = (owner: ProfileOwner, plan?: string) => profileToken(owner, plan ? { plan } : {});
 
 /** The owner played the sample title up to `positionSeconds`: one heartbeat, taken by its buffer. */
 async function watched(owner: ProfileOwner, positionSeconds: number): Promise<void> {

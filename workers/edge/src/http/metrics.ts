@@ -11,8 +11,6 @@ import type { EdgeEnv } from './context.ts';
 
 export const EDGE_METRICS_PATH = '/internal/v1/edge-metrics';
 
-export { isolateMetrics } from '../isolate-metrics.ts';
-
 /** Sends what `metrics` has gathered (when a report is due); an undelivered report is put back. */
 export async function report(env: Env, requestId: string, metrics: EdgeMetrics): Promise<void> {
   const body = metrics.drain();

@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { HttpError } from '../../../../core/problem.ts';
 import { segmentTokenFromUrl, verifySegmentToken } from '../../../../core/segment-token.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
-import { isolateMetrics } from '../isolate-metrics.ts';
+import { isolateMetrics, timed } from '../isolate-metrics.ts';
 import { segmentKeys } from '../playback/keys.ts';
 
 /** Where the app mounts this group; the object key is the path after `/v1/`. */
@@ -21,17 +21,16 @@ export const media = new Hono<EdgeEnv>().on(['GET', 'HEAD'], '/*', async (c) => 
   const url = new URL(c.req.url);
   // The key exactly as it appears in the URL (not decoded): the token check refuses any escape.
   const key = url.pathname.slice('/v1/'.length);
-  const started = performance.now();
   try {
-    await verifySegmentToken(segmentTokenFromUrl(url), segmentKeys(c.env), { path: key });
+    await timed('edge_token_seconds', { kind: 'segment_verify' }, () =>
+      verifySegmentToken(segmentTokenFromUrl(url), segmentKeys(c.env), { path: key }),
+    );
   } catch (err) {
     // A player that was handed a manifest and cannot fetch its segments: a playback error.
     isolateMetrics.count('streaming_playback_errors_total', {
       reason: `segment_${err instanceof HttpError ? err.code : 'internal'}`,
     });
     throw err;
-  } finally {
-    isolateMetrics.time('edge_token_seconds', { kind: 'segment_verify' }, (performance.now() - started) / 1000);
   }
   const range = c.req.header('range');
   return range ? ranged(c, key, range) : whole(c, key);

@@ -45,7 +45,7 @@ import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { segmentKeys } from '../playback/keys.ts';
 import { resumePosition } from '../playback/resume.ts';
 import { playbackSource } from '../playback/source.ts';
-import { isolateMetrics } from '../isolate-metrics.ts';
+import { isolateMetrics, timed } from '../isolate-metrics.ts';
 
 /** Set when the manifest was built from the colo's cached catalog copy because the origin could not answer. */
 export const FALLBACK_HEADER = 'x-edgeflix-fallback';
@@ -100,10 +100,11 @@ export const playback = new Hono<EdgeEnv>()
     if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
     const rep = representationOf(source, representationId);
     if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
-    const verifyStarted = performance.now();
-    const claims = await verifySegmentToken(token, segmentKeys(c.env), {
-      path: 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`,
-    }).finally(() => isolateMetrics.time('edge_token_seconds', { kind: 'segment_verify' }, elapsed(verifyStarted)));
+    const claims = await timed('edge_token_seconds', { kind: 'segment_verify' }, () =>
+      verifySegmentToken(token, segmentKeys(c.env), {
+        path: 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`,
+      }),
+    );
     if (claims.tid !== titleId || claims.rid !== representationId) {
       throw new HttpError('forbidden', 'Segment token was issued for another representation');
     }
@@ -156,17 +157,14 @@ function setManifestHeaders(c: AppContext, prepared: Prepared): void {
   if (prepared.stale) c.header(FALLBACK_HEADER, 'stale-catalog');
 }
 
-const elapsed = (started: number) => (performance.now() - started) / 1000;
-
 /**
  * A stream start (an MPD, its JSON form or an HLS master playlist): timed as
  * `manifest_generation_seconds`, counted in `streaming_starts_total` when it succeeds, else in
  * `streaming_playback_errors_total` by the problem's code.
  */
 async function streamStart(c: AppContext, build: () => Promise<Response>): Promise<Response> {
-  const started = performance.now();
   try {
-    const response = await build();
+    const response = await timed('manifest_generation_seconds', {}, build);
     isolateMetrics.count('streaming_starts_total', {});
     return response;
   } catch (err) {
@@ -174,8 +172,6 @@ async function streamStart(c: AppContext, build: () => Promise<Response>): Promi
       reason: err instanceof HttpError ? err.code : 'internal',
     });
     throw err;
-  } finally {
-    isolateMetrics.time('manifest_generation_seconds', {}, elapsed(started));
   }
 }
 
@@ -185,17 +181,17 @@ async function signLocations(c: AppContext, p: Prepared): Promise<Record<string,
     ...[...p.kept.encodings, ...p.kept.audioTracks].map((r) => ({ id: r.id, prefix: r.storagePrefix })),
     ...p.kept.subtitleTracks.map((s) => ({ id: s.id, prefix: s.storageKey })),
   ];
-  const started = performance.now();
-  const signed = await Promise.all(
-    grants.map(async ({ id, prefix }) => {
-      const { token } = await signSegmentToken(
-        { titleId: p.source.titleId, representationId: id, prefix, profileId: p.user.pid },
-        p.keys,
-      );
-      return [id, locationFor(c, prefix, token)] as const;
-    }),
+  const signed = await timed('edge_token_seconds', { kind: 'segment_sign' }, () =>
+    Promise.all(
+      grants.map(async ({ id, prefix }) => {
+        const { token } = await signSegmentToken(
+          { titleId: p.source.titleId, representationId: id, prefix, profileId: p.user.pid },
+          p.keys,
+        );
+        return [id, locationFor(c, prefix, token)] as const;
+      }),
+    ),
   );
-  isolateMetrics.time('edge_token_seconds', { kind: 'segment_sign' }, elapsed(started));
   return Object.fromEntries(signed);
 }
 
