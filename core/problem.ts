@@ -19,6 +19,7 @@ export const PROBLEMS = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflicts with the current state' },
+  precondition_failed: { status: 412, title: 'Precondition failed' },
   unprocessable: { status: 422, title: 'Request breaks a rule' },
   not_playable: { status: 422, title: 'This device cannot play this title' },
   rate_limited: { status: 429, title: 'Too many requests' },

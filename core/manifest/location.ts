@@ -1,11 +1,17 @@
 /**
  * Where a manifest tells the player to fetch one representation's files. The edge decides (it
  * signs one token per representation); the builders only join names onto it.
+ *
+ * The edge gives absolute paths (`/v1/media/…`, no scheme or host): a player resolves them
+ * against the URL it fetched the manifest or playlist from (RFC 3986 §5; DASH BaseURL, HLS URIs
+ * and the JSON manifest alike), so the same origin serves every level and a request's `Host`
+ * header never decides where a player is sent.
  */
 
 /**
  * `baseUrl` is the representation's folder (ending in "/") for video and audio, or the file
- * itself for a subtitle track; `query` (without "?", e.g. "token=…") goes on every request.
+ * itself for a subtitle track, as a URL reference (absolute or a path); `query` (without "?",
+ * e.g. "token=…") goes on every request.
  */
 export interface MediaLocation {
   baseUrl: string;

@@ -3,7 +3,7 @@
  * path and to the verified caller, plus the request id; a dead or slow origin becomes a 502, and
  * one that keeps failing opens the isolate's breaker (origin-breaker.ts): a 503 at once.
  */
-import { HttpError } from '../../../core/problem.ts';
+import { HttpError, PROBLEM_CONTENT_TYPE } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER } from '../../../core/request-id.ts';
 import { signServiceToken, type ServiceClaims, type UserClaims } from '../../../core/tokens.ts';
 import type { AppContext } from './http/context.ts';
@@ -49,10 +49,13 @@ export function callerOf(user: UserClaims | undefined): OriginCaller | undefined
   return user.scope === 'profile' ? { sub: user.sub, pid: user.pid, mat: user.mat } : { sub: user.sub };
 }
 
-/** Calls the origin from a request handler, as the verified user (if any), with the request's id. */
+/**
+ * Calls the origin from a request handler, as the verified user (if any), with the request's id.
+ * A problem it answers is relayed under the client's path: origin routes are not public.
+ */
 export async function callOrigin(c: AppContext, call: OriginCall): Promise<Response> {
   const caller = callerOf(call.user);
-  return originFetch(c.env, {
+  const response = await originFetch(c.env, {
     method: call.method,
     path: call.path,
     body: call.body,
@@ -60,6 +63,28 @@ export async function callOrigin(c: AppContext, call: OriginCall): Promise<Respo
     ...(caller ? { caller } : {}),
     ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
   });
+  return withPublicInstance(response, new URL(c.req.url).pathname);
+}
+
+/**
+ * An origin problem with `instance` set to the edge's request path (RFC 9457: the occurrence the
+ * client asked about), so `/internal/v1/…` never reaches a client. Other responses pass as they are.
+ */
+async function withPublicInstance(response: Response, publicPath: string): Promise<Response> {
+  if (!(response.headers.get('content-type') ?? '').startsWith(PROBLEM_CONTENT_TYPE)) return response;
+  const text = await response.text();
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  let body = text;
+  try {
+    const problem: unknown = JSON.parse(text);
+    if (typeof problem === 'object' && problem !== null && !Array.isArray(problem)) {
+      body = JSON.stringify({ ...problem, instance: publicPath });
+    }
+  } catch {
+    // Not JSON: relayed as it came (the origin only writes problems through core/problem.ts).
+  }
+  return new Response(body, { status: response.status, headers });
 }
 
 /**

@@ -220,7 +220,7 @@ describe('JSON manifest', () => {
     const body = PlaybackManifest.parse(await res.json());
     expect(body.videoId).toBe(titleId);
     expect(body.qualities.map((q) => q.height)).toEqual([720, 480, 360, 240]);
-    expect(body.qualities[0]!.initUrl).toMatch(new RegExp(`^${EDGE}/v1/${avc720Prefix}init\\.mp4\\?token=`));
+    expect(body.qualities[0]!.initUrl).toMatch(new RegExp(`^/v1/${avc720Prefix}init\\.mp4\\?token=`));
     expect(body.dropped).toContainEqual({ id: fixtureId(5), kind: 'video', reason: 'resolution-above-device' });
     expect(body.subtitles.map((s) => s.language).sort()).toEqual(['en', 'en', 'es']);
   });
@@ -229,6 +229,7 @@ describe('JSON manifest', () => {
 describe('HLS', () => {
   it('answers a master playlist whose media playlists play through segment tokens alone', async () => {
     const res = await get(`/v1/playback/${titleId}/master.m3u8`);
+    const masterUrl = `${EDGE}/v1/playback/${titleId}/master.m3u8`;
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
     const master = await res.text();
@@ -239,22 +240,25 @@ describe('HLS', () => {
     const uri = master.split('\n').find((l) => l.includes(`/hls/${avc720}.m3u8?token=`))!;
     expect(uri).toBeDefined();
 
-    const media = await SELF.fetch(uri); // no Authorization: the player cannot add one
+    const media = await SELF.fetch(new URL(uri, masterUrl)); // no Authorization: the player cannot add one
     expect(media.status).toBe(200);
     const playlist = await media.text();
     expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
-    expect(playlist).toMatch(new RegExp(`#EXT-X-MAP:URI="${EDGE}/v1/${avc720Prefix}init\\.mp4\\?token=`));
+    expect(playlist).toMatch(new RegExp(`#EXT-X-MAP:URI="/v1/${avc720Prefix}init\\.mp4\\?token=`));
     expect(playlist.split('\n').filter((l) => l.startsWith('#EXTINF:'))).toHaveLength(15);
     expect(playlist).toContain('#EXT-X-ENDLIST');
 
     const subsUri = master.match(/TYPE=SUBTITLES[^\n]*URI="([^"]+)"/)![1]!;
-    const subs = await (await SELF.fetch(subsUri)).text();
+    const subs = await (await SELF.fetch(new URL(subsUri, masterUrl))).text();
     expect(subs).toMatch(/\.vtt\?token=/);
   });
 
   it('refuses a media playlist with a tampered token or another representation\u2019s token', async () => {
     const master = await (await get(`/v1/playback/${titleId}/master.m3u8`)).text();
-    const uri = master.split('\n').find((l) => l.includes(`/hls/${avc720}.m3u8?token=`))!;
+    const uri = new URL(
+      master.split('\n').find((l) => l.includes(`/hls/${avc720}.m3u8?token=`))!,
+      `${EDGE}/v1/playback/${titleId}/master.m3u8`,
+    ).href;
     const token = new URL(uri).searchParams.get('token')!;
     const tampered = `${uri.slice(0, -3)}${uri.endsWith('A') ? 'B' : 'A'}${uri.slice(-2)}`;
     expect((await SELF.fetch(tampered)).status).toBe(403);
@@ -368,7 +372,9 @@ describe('segment delivery', () => {
   it('serves the segments a manifest lists, with the manifest\u2019s own token', async () => {
     const body = PlaybackManifest.parse(await (await get(manifest(), { accept: 'application/json' })).json());
     const tier = body.qualities.find((q) => q.id === avc720)!;
-    expect((await SELF.fetch(tier.initUrl)).status).toBe(200);
-    expect((await SELF.fetch(tier.baseUrl.replace('$Number$', '1'))).status).toBe(200);
+    // The manifest's URLs are paths: a client resolves them against the manifest's own URL.
+    const at = (ref: string) => new URL(ref, `${EDGE}${manifest()}`);
+    expect((await SELF.fetch(at(tier.initUrl))).status).toBe(200);
+    expect((await SELF.fetch(at(tier.baseUrl.replace('$Number$', '1')))).status).toBe(200);
   });
 });

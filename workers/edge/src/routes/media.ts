@@ -3,9 +3,15 @@
  * is the only credential (players cannot add headers to segment requests): verified before the
  * object store is touched, then the object from R2 with its content type, byte ranges, an ETag and
  * long-lived cache headers (a key's bytes never change).
+ *
+ * Conditional requests follow RFC 9110 §13 as core/http/preconditions.ts evaluates them, not
+ * R2's `onlyIf`: R2 throws on a malformed entity-tag and answers a failed If-Match the way it
+ * answers a matching If-None-Match, where the RFC wants 412 and 304 apart.
  */
 import { Hono } from 'hono';
 
+import { formatHttpDate } from '../../../../core/http/http-date.ts';
+import { evaluatePreconditions } from '../../../../core/http/preconditions.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import { segmentTokenFromUrl, verifySegmentToken } from '../../../../core/segment-token.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
@@ -32,36 +38,55 @@ export const media = new Hono<EdgeEnv>().on(['GET', 'HEAD'], '/*', async (c) => 
     });
     throw err;
   }
-  const range = c.req.header('range');
-  return range ? ranged(c, key, range) : whole(c, key);
+  return deliver(c, key);
 });
 
-async function whole(c: AppContext, key: string): Promise<Response> {
-  const object = await c.env.MEDIA.get(key, { onlyIf: c.req.raw.headers });
-  if (!object) throw notFound(key);
-  const headers = objectHeaders(key, object);
-  if (!('body' in object)) return new Response(null, { status: 304, headers });
-  headers.set('content-length', String(object.size));
-  return new Response(c.req.method === 'HEAD' ? null : object.body, { status: 200, headers });
+/**
+ * One R2 call for the common cases: a plain GET reads the object at once; HEAD, and a GET with a
+ * Range (which needs the size first), read its metadata, then the bytes only if they are sent.
+ * Preconditions come after the token and the 404 (RFC 9110 §13.2.1), before the Range.
+ */
+async function deliver(c: AppContext, key: string): Promise<Response> {
+  const isGet = c.req.method === 'GET';
+  const rangeHeader = isGet ? c.req.header('range') : undefined;
+  const first: R2Object | R2ObjectBody | null =
+    isGet && rangeHeader === undefined ? await c.env.MEDIA.get(key) : await c.env.MEDIA.head(key);
+  if (!first) throw notFound(key);
+  const body = 'body' in first ? (first as R2ObjectBody).body : null;
+  const outcome = evaluatePreconditions(c.req.raw, { etag: first.httpEtag, lastModified: first.uploaded.getTime() });
+  if (outcome === 'not-modified' || outcome === 'precondition-failed') {
+    await body?.cancel();
+    if (outcome === 'precondition-failed') {
+      throw new HttpError('precondition_failed', `A precondition does not hold for ${key}`);
+    }
+    // RFC 9110 §15.4.5: the validator and caching fields a 200 would carry, no representation metadata.
+    return new Response(null, { status: 304, headers: { etag: first.httpEtag, 'cache-control': CACHE_CONTROL } });
+  }
+  if (outcome === 'ranged' && rangeHeader !== undefined) {
+    const span = parseRange(rangeHeader, first.size);
+    if (span === 'unsatisfiable') {
+      const headers = objectHeaders(key, first);
+      headers.set('content-range', `bytes */${first.size}`);
+      return new Response(null, { status: 416, headers });
+    }
+    // Several ranges, or a malformed header: RFC 9110 lets a server ignore Range and send it all.
+    if (span !== 'ignore') return partial(c, key, span);
+  }
+  const headers = objectHeaders(key, first);
+  headers.set('content-length', String(first.size));
+  if (!isGet) return new Response(null, { status: 200, headers });
+  const whole = body ?? (await c.env.MEDIA.get(key))?.body;
+  if (!whole) throw notFound(key);
+  return new Response(whole, { status: 200, headers });
 }
 
-async function ranged(c: AppContext, key: string, header: string): Promise<Response> {
-  const head = await c.env.MEDIA.head(key);
-  if (!head) throw notFound(key);
-  const span = parseRange(header, head.size);
-  // Several ranges, or a malformed header: RFC 9110 lets a server ignore Range and send it all.
-  if (span === 'ignore') return whole(c, key);
-  if (span === 'unsatisfiable') {
-    const headers = objectHeaders(key, head);
-    headers.set('content-range', `bytes */${head.size}`);
-    return new Response(null, { status: 416, headers });
-  }
+async function partial(c: AppContext, key: string, span: { start: number; end: number }): Promise<Response> {
   const object = await c.env.MEDIA.get(key, { range: { offset: span.start, length: span.end - span.start + 1 } });
   if (!object) throw notFound(key);
   const headers = objectHeaders(key, object);
   headers.set('content-range', `bytes ${span.start}-${span.end}/${object.size}`);
   headers.set('content-length', String(span.end - span.start + 1));
-  return new Response(c.req.method === 'HEAD' ? null : object.body, { status: 206, headers });
+  return new Response(object.body, { status: 206, headers });
 }
 
 /**
@@ -92,7 +117,7 @@ function objectHeaders(key: string, object: R2Object): Headers {
     'cache-control': CACHE_CONTROL,
     etag: object.httpEtag,
   });
-  if (object.uploaded) headers.set('last-modified', object.uploaded.toUTCString());
+  headers.set('last-modified', formatHttpDate(object.uploaded.getTime()));
   return headers;
 }
 

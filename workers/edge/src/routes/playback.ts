@@ -81,7 +81,7 @@ export const playback = new Hono<EdgeEnv>()
     streamStart(c, async () => {
       const prepared = await prepare(c);
       const locations = await signLocations(c, prepared);
-      const base = `${new URL(c.req.url).origin}/v1/playback/${prepared.source.titleId}/hls`;
+      const base = `/v1/playback/${prepared.source.titleId}/hls`;
       const playlistUris = Object.fromEntries(
         Object.entries(locations).map(([id, location]) => [id, `${base}/${id}.m3u8?${location.query ?? ''}`]),
       );
@@ -108,7 +108,7 @@ export const playback = new Hono<EdgeEnv>()
     if (claims.tid !== titleId || claims.rid !== representationId) {
       throw new HttpError('forbidden', 'Segment token was issued for another representation');
     }
-    const location = locationFor(c, 'storageKey' in rep ? rep.storageKey : rep.storagePrefix, token);
+    const location = locationFor('storageKey' in rep ? rep.storageKey : rep.storagePrefix, token);
     const playlist =
       'storageKey' in rep
         ? buildSubtitlePlaylist({ durationSeconds: source.durationSeconds, location })
@@ -188,16 +188,19 @@ async function signLocations(c: AppContext, p: Prepared): Promise<Record<string,
           { titleId: p.source.titleId, representationId: id, prefix, profileId: p.user.pid },
           p.keys,
         );
-        return [id, locationFor(c, prefix, token)] as const;
+        return [id, locationFor(prefix, token)] as const;
       }),
     ),
   );
   return Object.fromEntries(signed);
 }
 
-/** Media is served by this worker at `/v1/<storage key>` (see routes/media.ts). */
-function locationFor(c: AppContext, prefix: string, token: string): MediaLocation {
-  return { baseUrl: `${new URL(c.req.url).origin}/v1/${prefix}`, query: `${SEGMENT_TOKEN_PARAM}=${token}` };
+/**
+ * Media is served by this worker at `/v1/<storage key>` (see routes/media.ts). The URL is a path
+ * on the manifest's own origin, never built from the request's Host (see core/manifest/location.ts).
+ */
+function locationFor(prefix: string, token: string): MediaLocation {
+  return { baseUrl: `/v1/${prefix}`, query: `${SEGMENT_TOKEN_PARAM}=${token}` };
 }
 
 function representationOf(source: PlaybackSource, id: string) {
