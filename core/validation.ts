@@ -4,6 +4,15 @@ import { HttpError, type FieldError } from './problem.ts';
 /** Maximum accepted JSON body on API routes; larger bodies get 413. */
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
+/**
+ * How much of an oversized body is read and thrown away after the refusal. A request body read in
+ * part and then cancelled (or dropped) leaves the rest of a chunked upload half-consumed: under
+ * `wrangler dev` that wedged the dev proxy for every other client for about 10 s. Read to its end,
+ * the connection stays usable. This is Cloudflare's smallest plan limit on request bodies, so on
+ * Cloudflare every body that reaches the Worker is drained; past it the body is cancelled.
+ */
+export const MAX_DISCARD_BYTES = 100 * 1024 * 1024;
+
 /** Zod issues as problem+json field errors (`path` is dotted, `$` for the root). */
 export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({
@@ -45,8 +54,16 @@ export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BODY_BY
   }
 }
 
-/** A body as UTF-8 text, refusing (413) more than `maxBytes` whatever Content-Length says. */
-export async function readTextLimited(request: Request, maxBytes: number): Promise<string> {
+/**
+ * A body as UTF-8 text, refusing (413) more than `maxBytes` whatever Content-Length says. Past the
+ * limit the rest is read and discarded (up to `MAX_DISCARD_BYTES`; see there), or, with
+ * `discard: false` (a copy of a body whose original is read elsewhere), the copy is cancelled.
+ */
+export async function readTextLimited(
+  request: Request,
+  maxBytes: number,
+  { discard = true }: { discard?: boolean } = {},
+): Promise<string> {
   if (request.body === null) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -56,7 +73,8 @@ export async function readTextLimited(request: Request, maxBytes: number): Promi
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
+      const consumed = discard && (await discardRest(reader, MAX_DISCARD_BYTES));
+      if (!consumed) await reader.cancel().catch(() => {});
       throw new HttpError('payload_too_large', `Body is larger than ${maxBytes} bytes`);
     }
     chunks.push(value);
@@ -71,5 +89,21 @@ export async function readTextLimited(request: Request, maxBytes: number): Promi
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all);
   } catch {
     throw new HttpError('malformed_json', 'Request body is not valid UTF-8');
+  }
+}
+
+/** Reads to the end of a stream, throwing the bytes away; false once more than `budget` bytes remain. */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<boolean> {
+  let left = budget;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      left -= value.byteLength;
+      if (left < 0) return false;
+    }
+  } catch {
+    // The client went away mid-body: nothing is left to read.
+    return false;
   }
 }

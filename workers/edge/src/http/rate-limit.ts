@@ -84,9 +84,9 @@ async function loginEmail(request: Request): Promise<string | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_LOGIN_PEEK_BYTES) return undefined;
   try {
-    // A copy, read only up to the cap (past it this throws, and the catch gives up on the email):
-    // the route reads and validates the original.
-    const text = await readTextLimited(request.clone(), MAX_LOGIN_PEEK_BYTES);
+    // A copy, read only up to the cap (past it the copy is cancelled and this throws, and the catch
+    // gives up on the email): the route reads and validates the original, to its end.
+    const text = await readTextLimited(request.clone(), MAX_LOGIN_PEEK_BYTES, { discard: false });
     const body = JSON.parse(text) as { email?: unknown };
     return typeof body.email === 'string' && body.email !== '' ? body.email.trim().toLowerCase() : undefined;
   } catch {
