@@ -31,12 +31,19 @@ export const ExperimentId = slug('experiment id', 2);
 export const LayerId = slug('layer id', 2);
 export const VariantId = slug('variant id', 1);
 
-/** A percentage from 0 to 100 with at most two decimals (whole basis points). */
+/** An experiment's allocation version; PostgreSQL stores it in an `integer`. */
+export const ExperimentVersion = z.number().int().min(1).max(2_147_483_647);
+
+/**
+ * A percentage from 0 to 100 with at most two decimals (whole basis points). Exact: a two-decimal
+ * literal is the double nearest k/100, and so is `Math.round(v * 100) / 100` (division rounds
+ * correctly); `1e-9` is not, where a tolerance let it through.
+ */
 export const Percent = z
   .number()
   .min(0)
   .max(100)
-  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'must have at most two decimals');
+  .refine((v) => Math.round(v * 100) / 100 === v, 'must have at most two decimals');
 
 /** A percentage in basis points (0.01 % units), as the allocation scheme uses it. */
 export const basisPoints = (percent: number): number => Math.round(percent * 100);
@@ -59,7 +66,11 @@ export const TargetGroup = z.strictObject({
 });
 export type TargetGroup = z.infer<typeof TargetGroup>;
 
-const isoDate = z.iso.datetime({ offset: true });
+/** An ISO 8601 date-time with an offset, in years 1970 to 9999 (PostgreSQL has no year 0000). */
+const isoDate = z.iso.datetime({ offset: true }).refine((text) => {
+  const year = new Date(text).getUTCFullYear();
+  return year >= 1970 && year <= 9999;
+}, 'must be a date-time from 1970 to 9999');
 
 /** What an operator sends to create an experiment (it starts as a draft). */
 export const ExperimentDefinition = z.strictObject({
@@ -110,7 +121,7 @@ export const Experiment = z.strictObject({
   endDate: isoDate.nullable(),
   status: z.enum(EXPERIMENT_STATUSES),
   /** Bumped whenever the allocation changes; exposures are counted per version. */
-  version: z.number().int().min(1),
+  version: ExperimentVersion,
   createdAt: isoDate,
   updatedAt: isoDate,
 });
@@ -127,7 +138,7 @@ export type Holdout = z.infer<typeof Holdout>;
 /** A running experiment as the edge needs it to allocate. */
 export const EdgeExperiment = z.strictObject({
   id: ExperimentId,
-  version: z.number().int().min(1),
+  version: ExperimentVersion,
   layer: LayerId.nullable(),
   layerStart: z.number().int().min(0).max(9999),
   allocation: Percent,
@@ -161,7 +172,7 @@ export interface AssignmentContext {
 export const Assignment = z.strictObject({
   experimentId: ExperimentId,
   variantId: VariantId,
-  version: z.number().int().min(1),
+  version: ExperimentVersion,
   config: z.record(z.string(), z.unknown()),
 });
 export type Assignment = z.infer<typeof Assignment>;
@@ -190,7 +201,7 @@ export const ExposureBatch = z.strictObject({
     .array(
       z.strictObject({
         experimentId: ExperimentId,
-        version: z.number().int().min(1),
+        version: ExperimentVersion,
         variantId: VariantId,
         /** Epoch milliseconds. */
         exposedAt: z.number().int().nonnegative(),

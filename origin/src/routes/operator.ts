@@ -7,6 +7,7 @@ import {
   ExperimentDefinition,
   ExperimentId,
   ExperimentPatch,
+  ExperimentVersion,
   Holdout,
   StatusChange,
   TENURES,
@@ -23,7 +24,7 @@ import type { AppContext, OriginEnv } from '../http/context.ts';
 
 const IdParam = z.strictObject({ id: ExperimentId });
 const ListQuery = z.strictObject({ status: z.enum(EXPERIMENT_STATUSES).optional() });
-const ResultsQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+const ResultsQuery = z.strictObject({ version: z.coerce.number().pipe(ExperimentVersion).optional() });
 const AssignmentQuery = z.strictObject({
   country: z
     .string()

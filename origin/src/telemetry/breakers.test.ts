@@ -14,6 +14,22 @@ describe('breakers', () => {
     expect(isCallerError(new Error('connect ECONNREFUSED'))).toBe(false);
   });
 
+  it('answer 400 to a value PostgreSQL refuses (SQLSTATE 22xxx), and stay closed however often', async () => {
+    const breakers = createBreakers(createMetrics(), silentLogger, { postgres: FAST });
+    const refused = () => {
+      const err = Object.assign(new Error('unsupported Unicode escape sequence'), {
+        name: 'PostgresError',
+        code: '22P05',
+      });
+      return Promise.reject(err);
+    };
+    for (let i = 0; i < 10; i++) {
+      await expect(breakers.run('postgres', refused)).rejects.toMatchObject({ code: 'validation_failed', status: 400 });
+    }
+    expect(breakers.state('postgres')).toBe('closed');
+    breakers.shutdown();
+  });
+
   it('answer 503 with Retry-After over budget, open after the minimum volume, and close after a good probe', async () => {
     const metrics = createMetrics();
     const breakers = createBreakers(metrics, silentLogger, { kafka: FAST });

@@ -55,6 +55,13 @@ export function isCallerError(err: unknown): boolean {
   return false;
 }
 
+/** SQLSTATE class 22, data exception: a value PostgreSQL refuses (out of range, U+0000, bad escape). */
+export function isDataException(err: unknown): boolean {
+  if (!(err instanceof Error) || err.name !== 'PostgresError') return false;
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 export interface Breakers {
   /** Runs `call` through the breaker of `service`. */
   run<T>(service: Service, call: () => Promise<T>): Promise<T>;
@@ -114,6 +121,12 @@ export function createBreakers(
               : `The ${service} dependency did not answer in time; retry later`,
             { cause: err, headers: { 'retry-after': String(Math.max(1, Math.ceil(resetMs / 1000))) } },
           );
+        }
+        if (isDataException(err)) {
+          // Validation should have refused the value first; still the client's input, not a 500.
+          throw new HttpError('validation_failed', 'A value in the request is not one the database can store', {
+            cause: err,
+          });
         }
         if (isCallerError(err)) throw err;
         throw new HttpError('unavailable', `The ${service} dependency failed; retry later`, {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { shardOf, type RateLimitOverrides } from '../../../core/rate-limit.ts';
 import { importUserTokenSigner, signUserToken } from '../../../core/tokens.ts';
 import { createEdgeApp } from '../src/app.ts';
-import { checkLimits } from '../src/http/rate-limit.ts';
+import { checkLimits, WHEN_LIMITER_FAILS } from '../src/http/rate-limit.ts';
 
 /**
  * The suites share one worker whose RATE_LIMITS are generous (workers/vitest.config.ts); these
@@ -17,6 +17,17 @@ function limited(overrides: RateLimitOverrides) {
   const limitedEnv = { ...env, RATE_LIMITS: JSON.stringify(overrides) };
   return async (path: string, init: RequestInit = {}): Promise<Response> =>
     app.fetch(new Request(`https://edge.test${path}`, init), limitedEnv, ctx);
+}
+
+/** The app with a limiter whose Durable Object cannot answer (every `check` fails, as when it is unavailable). */
+function withFailingLimiter(overrides: RateLimitOverrides = {}) {
+  const unavailable = {
+    idFromName: (name: string) => env.RATE_LIMITER.idFromName(name),
+    get: () => ({ check: () => Promise.reject(new Error('Durable Object is overloaded')) }),
+  } as unknown as Env['RATE_LIMITER'];
+  const failingEnv = { ...env, RATE_LIMITS: JSON.stringify(overrides), RATE_LIMITER: unavailable };
+  return async (path: string, init: RequestInit = {}): Promise<Response> =>
+    app.fetch(new Request(`https://edge.test${path}`, init), failingEnv, ctx);
 }
 
 const byte = () => Math.floor(Math.random() * 250) + 1;
@@ -177,6 +188,31 @@ describe('sliding-window limits at the edge', () => {
         expect(res.headers.get('x-ratelimit-limit')).toBeNull();
       }
     }
+  });
+
+  it('fails closed for sign-in when the limiter cannot answer: 503 with Retry-After, logged', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const api = withFailingLimiter();
+    for (let i = 0; i < 3; i++) {
+      const res = await api('/v1/auth/login', login(randomIpv4()));
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ code: 'unavailable', status: 503 });
+    }
+    const lines = error.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    expect(lines.filter((l) => l.event === 'rate_limit_unavailable')).toHaveLength(3);
+    expect(lines.find((l) => l.event === 'rate_limit_unavailable')).toMatchObject({ metadata: { tier: 'auth' } });
+  });
+
+  it('fails open for browsing when the limiter cannot answer, and for a shadow sign-in tier', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(WHEN_LIMITER_FAILS).toMatchObject({ auth: 'closed', browse: 'open' });
+    const browse = await withFailingLimiter()('/v1/titles?limit=1', asUser(await profileToken()));
+    expect(browse.status).toBe(200);
+    expect(browse.headers.get('x-ratelimit-limit')).toBeNull();
+    const shadow = withFailingLimiter({ tiers: { auth: { shadow: true } } });
+    expect((await shadow('/v1/auth/login', login(randomIpv4()))).status).toBe(401);
   });
 
   it('limits nothing when disabled', async () => {

@@ -25,6 +25,24 @@ function configFor(env: Env): RateLimitConfig {
   return cached.config;
 }
 
+/**
+ * What each tier does when the limiter cannot answer (its Durable Object unavailable, overloaded or
+ * failing). Sign-in fails closed: a window without limits is what credential stuffing waits for,
+ * and a refused sign-in costs the person a retry. The other tiers fail open: they carry a verified
+ * token (or serve players), and a limiter outage must not take the API down with it. A shadow tier
+ * never refuses, so it fails open whatever this says.
+ */
+export const WHEN_LIMITER_FAILS: Readonly<Record<Tier, 'open' | 'closed'>> = {
+  browse: 'open',
+  playbackStart: 'open',
+  progressUpdate: 'open',
+  search: 'open',
+  auth: 'closed',
+};
+
+/** Retry-After of a request refused because the limiter could not answer (a Durable Object restarts in seconds). */
+const LIMITER_DOWN_RETRY_AFTER_SECONDS = 5;
+
 /** Login bodies are tiny; a larger one is refused by the route, so it is not read here. */
 const MAX_LOGIN_PEEK_BYTES = 4096;
 
@@ -33,7 +51,8 @@ const MAX_LOGIN_PEEK_BYTES = 4096;
  * `requireUser`), else by the client address; a login is also limited per target email. All the
  * request's limits go to the limiter in one call per shard, in parallel. A refusal throws a 429
  * `rate_limited` problem with `Retry-After`; a shadow tier logs the would-be refusal and lets it
- * pass. If the limiter cannot answer, the request passes (fail open) and an error is logged.
+ * pass. If the limiter cannot answer, an error is logged and the tier's `WHEN_LIMITER_FAILS`
+ * decides: the request passes (open) or gets a 503 `unavailable` with `Retry-After` (closed).
  */
 export function rateLimit() {
   return createMiddleware<EdgeEnv>(async (c, next) => {
@@ -52,9 +71,12 @@ export function rateLimit() {
     try {
       decisions = await checkLimits(c.env, config.shards, checks);
     } catch (err) {
-      // Fail open: a limiter that cannot answer must not take the API down with it.
       logLimiterFailure(c, tier, err);
-      return next();
+      if (WHEN_LIMITER_FAILS[tier] === 'open' || rule.shadow) return next();
+      throw new HttpError('unavailable', `The ${tier} limit cannot be checked right now; retry later`, {
+        cause: err,
+        headers: { 'retry-after': String(LIMITER_DOWN_RETRY_AFTER_SECONDS) },
+      });
     }
     const now = Date.now();
     const refused = decisions.findIndex((d) => !d.allowed);
@@ -84,9 +106,9 @@ async function loginEmail(request: Request): Promise<string | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_LOGIN_PEEK_BYTES) return undefined;
   try {
-    // A copy, read only up to the cap (past it this throws, and the catch gives up on the email):
-    // the route reads and validates the original.
-    const text = await readTextLimited(request.clone(), MAX_LOGIN_PEEK_BYTES);
+    // A copy, read only up to the cap (past it the copy is cancelled and this throws, and the catch
+    // gives up on the email): the route reads and validates the original, to its end.
+    const text = await readTextLimited(request.clone(), MAX_LOGIN_PEEK_BYTES, { discard: false });
     const body = JSON.parse(text) as { email?: unknown };
     return typeof body.email === 'string' && body.email !== '' ? body.email.trim().toLowerCase() : undefined;
   } catch {
