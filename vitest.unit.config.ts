@@ -13,8 +13,12 @@ export default defineProject({
     include: ['**/*.test.ts'],
     exclude: [...configDefaults.exclude, '**/test/**', 'e2e/**', '.stack/**', '.edgeflix/**', '.wrangler/**'],
     environment: 'node',
-    // Property tests and the seed test's embedded PGlite are slow on a busy 2-core machine.
-    testTimeout: 30_000,
+    // A guard against hangs, not a budget: on a shared 2-core machine under load the seed catalog's
+    // checks and the embedded PGlite take over 30 s (a few seconds when the machine is idle).
+    testTimeout: 120_000,
+    // Nothing else runs beside it (no servers to share the cores with): every core, where Vitest
+    // would leave one free (one worker on two cores).
+    maxWorkers: '100%',
     // First in `npm test`, so a broken rule fails in seconds, before the slow stack projects.
     sequence: { groupOrder: 0 },
   },

@@ -11,9 +11,10 @@
  *   `routes/*`), or to the directory of a file named earlier there.
  * - `*` and `**` are globs: they must match at least one file or folder. A trailing `/` must be a folder.
  * - Paths under a folder that `.gitignore` lists (`.edgeflix/`, `.stack/`, `bench/results/`) are
- *   made at run time, not stored in the repository: they are not checked.
+ *   made at run time or by a build, not stored in the repository: they are not checked.
  *
- * Relative Markdown link targets (`[deploy](docs/deploy.md)`) must exist too.
+ * Relative Markdown links (`[deploy](docs/deploy.md)`, `[metrics](operations.md#metrics)`) must
+ * point at an existing file, and an anchor at one of that page's headings.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -45,7 +46,7 @@ interface Named {
 }
 
 /** Splits Markdown into units, skipping fenced code blocks. */
-export function units(markdown: string): Unit[] {
+function units(markdown: string): Unit[] {
   const out: Unit[] = [];
   let current: Unit | undefined;
   let fenced = false;
@@ -73,7 +74,7 @@ export function units(markdown: string): Unit[] {
 }
 
 /** Whether a backtick span names a repository path (see the rule above). */
-export function isPathLike(span: string): boolean {
+function isPathLike(span: string): boolean {
   if (NOT_A_PATH.test(span) || MIME.test(span)) return false;
   return span.includes('/') || EXTENSIONS.test(span);
 }
@@ -112,7 +113,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 /** Where a named path is in the repository (`bases` are folders it may be relative to), or undefined. */
-export function resolvePath(
+function resolvePath(
   name: string,
   bases: string[],
   repo: { entries: string[]; ignored: string[]; exists: (rel: string) => 'file' | 'dir' | undefined },
@@ -130,11 +131,27 @@ export function resolvePath(
   });
 }
 
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as `-`. */
+function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const m of markdown.matchAll(/^#{1,6} +(.+)$/gm)) {
+    anchors.add(
+      (m[1] ?? '')
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    );
+  }
+  return anchors;
+}
+
 function realRepository() {
   const ignored = ignoredFolders();
   return {
     ignored,
     entries: repositoryEntries(ignored),
+    read: (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8'),
     exists(rel: string): 'file' | 'dir' | undefined {
       const full = path.join(ROOT, rel);
       if (!existsSync(full)) return undefined;
@@ -144,7 +161,7 @@ function realRepository() {
 }
 
 /** The missing paths of one Markdown file, as `file:line: path`. */
-export function missingPaths(file: string, markdown: string, repo = realRepository()): string[] {
+function missingPaths(file: string, markdown: string, repo = realRepository()): string[] {
   const here = path.posix.dirname(file) === '.' ? '' : `${path.posix.dirname(file)}/`;
   const problems: string[] = [];
   for (const unit of units(markdown)) {
@@ -160,10 +177,19 @@ export function missingPaths(file: string, markdown: string, repo = realReposito
       if (kind === 'file') bases.push(`${path.posix.dirname(found)}/`);
     }
     for (const { text: link, line } of unit.links) {
-      if (/^[a-z]+:/i.test(link) || link.startsWith('#')) continue;
+      if (/^[a-z]+:/i.test(link)) continue;
       // Markdown resolves a link from the page's own folder, not from the repository root.
-      const target = path.posix.normalize(`${here}${link.split('#')[0] ?? ''}`);
-      if (!NOT_YET.has(target) && repo.exists(target) === undefined) problems.push(`${file}:${line}: link ${link}`);
+      const [page = '', anchor] = link.split('#');
+      const target = page === '' ? file : path.posix.normalize(`${here}${page}`);
+      if (NOT_YET.has(target)) continue;
+      if (page !== '' && repo.exists(target) !== 'file') problems.push(`${file}:${line}: link ${link}`);
+      else if (
+        anchor &&
+        target.endsWith('.md') &&
+        !headingAnchors(page === '' ? markdown : repo.read(target)).has(anchor)
+      ) {
+        problems.push(`${file}:${line}: link ${link} (no such heading)`);
+      }
     }
   }
   return problems;
@@ -215,10 +241,16 @@ describe('the path rule', () => {
     ]);
   });
 
-  it('resolves links from the page that holds them', () => {
+  it('resolves links from the page that holds them, and checks their heading anchors', () => {
     expect(
       missingPaths('docs/x.md', '[api](api.md), [readme](../README.md#run-it), [web](https://x.test/y.md)'),
     ).toEqual([]);
     expect(missingPaths('docs/x.md', 'See [the readme](README.md).')).toEqual(['docs/x.md:1: link README.md']);
+    expect(missingPaths('README.md', '[api](docs/api.md#no-such-section)')).toEqual([
+      'README.md:1: link docs/api.md#no-such-section (no such heading)',
+    ]);
+    expect(missingPaths('docs/x.md', '# Top\n\n[up](#top), [down](#bottom)')).toEqual([
+      'docs/x.md:3: link #bottom (no such heading)',
+    ]);
   });
 });
