@@ -17,6 +17,6 @@ export default defineProject({
     hookTimeout: 600_000,
     maxWorkers: 1,
     fileParallelism: false,
-    sequence: { groupOrder: 3 },
+    sequence: { groupOrder: 4 },
   },
 });

@@ -16,6 +16,6 @@ export default defineProject({
     hookTimeout: 240_000,
     maxWorkers: 1,
     fileParallelism: false,
-    sequence: { groupOrder: 2 },
+    sequence: { groupOrder: 3 },
   },
 });

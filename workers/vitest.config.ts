@@ -42,11 +42,13 @@ export default defineProject({
   ],
   test: {
     name: 'edge',
-    include: ['edge/**/*.test.ts', 'progress-buffer/**/*.test.ts'],
+    // Each package's `test/` folder; the pure tests beside the code (`<package>/src/*.test.ts`) need
+    // no workerd and run in the unit project (vitest.unit.config.ts).
+    include: ['**/test/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // After the origin project: the two never compete for the two cores.
-    sequence: { groupOrder: 1 },
+    sequence: { groupOrder: 2 },
   },
 });
