@@ -23,11 +23,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Paths the docs may name before they exist, each with its reason. */
-const NOT_YET = new Set([
-  // Written on another branch (issue 9, "Running it"); the README already links it.
-  'docs/deploy.md',
-]);
 
 const EXTENSIONS = /\.(ts|js|json|md|toml|sql|cql|html|css|ya?ml|xml|properties|example|sh)$/;
 const MIME = /^(application|text|video|audio|image|multipart)\//;
@@ -120,7 +115,6 @@ function resolvePath(
 ): string | undefined {
   const candidates = ['', ...bases].map((base) => path.posix.normalize(`${base}${name}`).replace(/^\.\//, ''));
   return candidates.find((candidate) => {
-    if (NOT_YET.has(candidate)) return true;
     if (repo.ignored.some((folder) => candidate === folder || candidate.startsWith(folder))) return true;
     if (candidate.includes('*')) {
       const re = globToRegExp(candidate);
@@ -181,7 +175,6 @@ function missingPaths(file: string, markdown: string, repo = realRepository()): 
       // Markdown resolves a link from the page's own folder, not from the repository root.
       const [page = '', anchor] = link.split('#');
       const target = page === '' ? file : path.posix.normalize(`${here}${page}`);
-      if (NOT_YET.has(target)) continue;
       if (page !== '' && repo.exists(target) !== 'file') problems.push(`${file}:${line}: link ${link}`);
       else if (
         anchor &&
