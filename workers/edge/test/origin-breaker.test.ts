@@ -1,5 +1,5 @@
 /**
- * The edge's breaker around the origin (workers/edge/src/origin-breaker.ts), with the origin made
+ * The edge's breaker around the origin (workers/shared/origin-breaker.ts), with the origin made
  * unreachable by the chaos proxy (connection resets). This file runs in its own workerd isolate,
  * so its breaker is its own. Defaults apply: over 10 s, at least 10 calls and more than half
  * failing open it; one probe goes through after 5 s.
@@ -7,7 +7,7 @@
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlaybackManifest } from '../../../core/manifest/json.ts';
-import { originBreakerState } from '../src/origin-breaker.ts';
+import { originBreakerState } from '../../shared/origin-breaker.ts';
 import { calm, chaos, newOwner, originCalls, profileToken } from '../../test/helpers.ts';
 import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
 

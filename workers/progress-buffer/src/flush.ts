@@ -1,7 +1,7 @@
 /** One flush request to the origin, with its failures sorted into what the buffer does next. */
 import { FlushResponse, type FlushRequest, type ProgressEntry } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
-import { originFetch, type OriginBindings } from '../../edge/src/origin.ts';
+import { originFetch, type OriginBindings } from '../../shared/origin-client.ts';
 import { isRejectedStatus } from './retry.ts';
 
 export const FLUSH_PATH = '/internal/v1/progress/flush';

@@ -31,6 +31,7 @@ import { FlushError, sendFlush, type ProfileOwner } from './flush.ts';
 import { errorText } from '../../../core/log.ts';
 import { log } from './log.ts';
 import { backoffDelayMs } from './retry.ts';
+import type { RecordResult } from './rpc.ts';
 
 export type { ProfileOwner } from './flush.ts';
 
@@ -50,17 +51,6 @@ const KEYS_PER_CALL = 128;
 
 const Owner = z.strictObject({ accountId: z.uuid(), profileId: z.uuid(), maturityLevel: z.number().int() });
 const Heartbeats = z.array(Heartbeat).max(MAX_FLUSH_ENTRIES);
-
-export interface RecordResult {
-  /** Heartbeats now represented: stored, or already superseded by a newer stored state. */
-  accepted: number;
-  /** Of the accepted, those older than (or replays of) what was stored. */
-  superseded: number;
-  /** Heartbeats for new titles refused because the buffer is full of unflushed titles; retry later. */
-  refused: number;
-  /** Unflushed titles after this call. */
-  pending: number;
-}
 
 export class ProgressBuffer extends DurableObject<Env> {
   #status: 'loading' | 'idle' | 'flushing' = 'loading';

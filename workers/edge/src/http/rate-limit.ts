@@ -12,9 +12,9 @@ import {
   type RateLimitConfig,
   type Tier,
 } from '../../../../core/rate-limit.ts';
-import type { LimitCheck } from '../../../rate-limiter/src/rate-limiter.ts';
+import type { LimitCheck } from '../../../rate-limiter/src/rpc.ts';
 import type { AppContext, EdgeEnv } from './context.ts';
-import { isolateMetrics } from '../isolate-metrics.ts';
+import { isolateMetrics } from '../../../shared/isolate-metrics.ts';
 
 let cached: { source: string | undefined; config: RateLimitConfig } | undefined;
 

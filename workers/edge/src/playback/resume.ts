@@ -9,7 +9,7 @@ import { DEFAULT_COMPLETION_THRESHOLD, ProgressView, type ProgressQuery } from '
 import type { ProfileClaims } from '../../../../core/tokens.ts';
 import type { AppContext } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer } from '../progress-buffer.ts';
+import { bufferOf, callBuffer } from '../progress-client.ts';
 
 const QueryAnswer = z.object({ progress: z.array(ProgressView) });
 

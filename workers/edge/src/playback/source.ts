@@ -8,7 +8,7 @@
  */
 import { PlaybackSource } from '../../../../core/manifest/source.ts';
 import { HttpError } from '../../../../core/problem.ts';
-import { originFetch, type OriginBindings } from '../origin.ts';
+import { originFetch, type OriginBindings } from '../../../shared/origin-client.ts';
 
 /** Short: a title whose media is withdrawn stops getting manifests within a minute. */
 export const PLAYBACK_SOURCE_TTL_S = 60;

@@ -11,7 +11,7 @@ import { Uuid } from '../../../../core/wire.ts';
 import { profileClaims, requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer } from '../progress-buffer.ts';
+import { bufferOf, callBuffer } from '../progress-client.ts';
 
 const ItemIdParam = z.strictObject({ itemId: Uuid });
 

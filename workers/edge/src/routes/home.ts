@@ -13,7 +13,7 @@ import { assignmentsFor } from '../experiments.ts';
 import { profileClaims, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer } from '../progress-buffer.ts';
+import { bufferOf, callBuffer } from '../progress-client.ts';
 
 /** Personalization gets this long; after it the profile's last good page (or a generic one) is served. */
 export const HOME_BUDGET_MS = 1500;

@@ -45,7 +45,7 @@ import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { segmentKeys } from '../playback/keys.ts';
 import { resumePosition } from '../playback/resume.ts';
 import { playbackSource } from '../playback/source.ts';
-import { isolateMetrics, timed } from '../isolate-metrics.ts';
+import { isolateMetrics, timed } from '../../../shared/isolate-metrics.ts';
 
 /** Set when the manifest was built from the colo's cached catalog copy because the origin could not answer. */
 export const FALLBACK_HEADER = 'x-edgeflix-fallback';

@@ -13,7 +13,7 @@ import { Uuid } from '../../../../core/wire.ts';
 import { profileClaims, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer, ownerOf } from '../progress-buffer.ts';
+import { bufferOf, callBuffer, ownerOf } from '../progress-client.ts';
 import { titleSummary } from '../title-summary.ts';
 
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */

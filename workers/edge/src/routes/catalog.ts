@@ -9,7 +9,7 @@ import { callOrigin } from '../origin.ts';
 const Params = z.strictObject({ titleId: z.uuid() });
 
 /** Catalog browsing for the calling profile (the origin filters by its maturity level). */
-export const titles = new Hono<EdgeEnv>()
+export const catalog = new Hono<EdgeEnv>()
   .use('*', requireUser('profile'))
   .get('/', async (c) => {
     const q = parseOrThrow(TitleListParams, c.req.query(), 'query');
