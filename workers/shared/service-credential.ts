@@ -2,10 +2,10 @@
  * The service credential every call to the origin carries: a short-lived HS256 token bound to the
  * call's method, path and request id and naming who is calling (see core/tokens.ts).
  */
-import { signServiceToken, type ServiceClaims } from '../../core/tokens.ts';
+import { identityClaims, signServiceToken, type AccountIdentity, type Identity } from '../../core/tokens.ts';
 
-/** Who the credential names: the account (`sub`) and, for profile calls, the profile and its maturity. */
-export type OriginCaller = Pick<ServiceClaims, 'sub' | 'pid' | 'mat'>;
+/** Who the credential names: a profile (with its account and maturity level), or an account alone. */
+export type OriginCaller = Identity | AccountIdentity;
 
 export interface CredentialFor {
   method: string;
@@ -17,5 +17,8 @@ export interface CredentialFor {
 
 /** Mints the credential for one origin call with the shared secret (`SERVICE_TOKEN_SECRET`). */
 export function mintServiceCredential(secret: string, call: CredentialFor): Promise<string> {
-  return signServiceToken({ htm: call.method, htu: call.path, rid: call.requestId, ...call.caller }, secret);
+  return signServiceToken(
+    { htm: call.method, htu: call.path, rid: call.requestId, ...(call.caller ? identityClaims(call.caller) : {}) },
+    secret,
+  );
 }

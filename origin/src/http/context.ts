@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { ServiceClaims, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
+import type { AccountIdentity, Identity, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
 import type { Logger } from '../log.ts';
 import type { Stores } from '../stores/types.ts';
 import type { BreakerSettings, Breakers } from '../telemetry/breakers.ts';
@@ -30,8 +30,8 @@ export interface OriginEnv {
   Variables: {
     deps: AppDeps;
     requestId: string;
-    /** The verified edge credential: who the edge says is calling, for this exact request. */
-    caller: ServiceClaims;
+    /** Who the verified edge credential names for this exact request (nobody, for edge-only calls). */
+    caller: Identity | AccountIdentity | undefined;
   };
 }
 

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { errorText } from '../../../core/log.ts';
+import { identityOf, isProfile, type UserClaims } from '../../../core/tokens.ts';
 import { requireUser } from './http/auth.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import type { AppContext, EdgeEnv } from './http/context.ts';
@@ -25,7 +26,11 @@ const SEGMENT_TOKEN_API = (path: string) =>
   path.startsWith(MEDIA_PATH_PREFIX) || /^\/v1\/playback\/[^/]+\/hls\//.test(path);
 
 /** The profile a verified token names, for log lines (none before the token check, or for an account token). */
-const profileIdOf = (c: AppContext): string | undefined => (c.get('user') as { pid?: string } | undefined)?.pid;
+function profileIdOf(c: AppContext): string | undefined {
+  const user = c.get('user') as UserClaims | undefined;
+  const who = user && identityOf(user);
+  return isProfile(who) ? who.profileId : undefined;
+}
 
 export function createEdgeApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();

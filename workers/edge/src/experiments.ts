@@ -16,7 +16,7 @@ import {
 } from '../../../core/experiments/schema.ts';
 import { errorText } from '../../../core/log.ts';
 import { HttpError } from '../../../core/problem.ts';
-import { profileClaims } from './http/auth.ts';
+import { callerIdentity, profileClaims, profileIdentity } from './http/auth.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
@@ -62,7 +62,7 @@ async function fromOrigin(c: AppContext): Promise<ExperimentsConfig | undefined>
     const res = await callOrigin(c, {
       method: 'GET',
       path: CONFIG_PATH,
-      user: c.get('user'),
+      caller: callerIdentity(c),
       timeoutMs: CONFIG_TIMEOUT_MS,
     });
     if (res.status !== 200) {
@@ -147,11 +147,11 @@ const MAX_REPORTED = 50_000;
 
 /** Reports, after the response, the assignments this isolate has not reported yet for the profile. */
 export function reportExposures(c: AppContext, assignments: readonly Assignment[], now = Date.now()): void {
-  const { pid } = profileClaims(c);
-  const fresh = assignments.filter((a) => !reported.has(`${pid}:${a.experimentId}:${a.version}`));
+  const { profileId } = profileIdentity(c);
+  const fresh = assignments.filter((a) => !reported.has(`${profileId}:${a.experimentId}:${a.version}`));
   if (fresh.length === 0) return;
   if (reported.size + fresh.length > MAX_REPORTED) reported.clear();
-  const keys = fresh.map((a) => `${pid}:${a.experimentId}:${a.version}`);
+  const keys = fresh.map((a) => `${profileId}:${a.experimentId}:${a.version}`);
   for (const key of keys) reported.add(key);
   const body: ExposureBatch = {
     exposures: fresh.map((a) => ({
@@ -162,7 +162,7 @@ export function reportExposures(c: AppContext, assignments: readonly Assignment[
     })),
   };
   c.executionCtx.waitUntil(
-    callOrigin(c, { method: 'POST', path: EXPOSURES_PATH, body, user: c.get('user') })
+    callOrigin(c, { method: 'POST', path: EXPOSURES_PATH, body, caller: callerIdentity(c) })
       .then(async (res) => {
         await res.body?.cancel();
         if (res.status !== 202) throw new Error(`origin answered ${res.status}`);
@@ -192,7 +192,7 @@ export async function assignmentsWithConfig(
   const now = Date.now();
   const context = assignmentContext(c, now);
   const { config, stale } = await experimentsConfig(c);
-  let assignments = allocate(profileClaims(c).pid, config, context, now);
+  let assignments = allocate(profileIdentity(c).profileId, config, context, now);
   if (options.only) assignments = assignments.filter((a) => options.only!.includes(a.experimentId));
   reportExposures(c, assignments, now);
   return { assignments, context, configVersion: config.version, stale };

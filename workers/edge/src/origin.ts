@@ -1,9 +1,8 @@
 /**
- * Calls to the origin from a request handler: as the verified user (if any), with the request's
+ * Calls to the origin from a request handler: as the verified caller (if any), with the request's
  * id. The client itself (credential, timeout, breaker) is shared with the progress buffer:
  * workers/shared/origin-client.ts.
  */
-import type { UserClaims } from '../../../core/tokens.ts';
 import { originFetch, type OriginRequest } from '../../shared/origin-client.ts';
 import type { OriginCaller } from '../../shared/service-credential.ts';
 import type { AppContext } from './http/context.ts';
@@ -14,26 +13,20 @@ export interface OriginCall {
   path: string;
   /** A validated body, sent as JSON. */
   body?: unknown;
-  user?: UserClaims;
+  /** Who the credential names (http/auth.ts: `profileIdentity`, `callerIdentity`); nobody when unset. */
+  caller?: OriginCaller;
   /** Budget for this call (default ORIGIN_TIMEOUT_MS). */
   timeoutMs?: number;
 }
 
-/** The credential claims for a verified user token. */
-export function callerOf(user: UserClaims | undefined): OriginCaller | undefined {
-  if (!user) return undefined;
-  return user.scope === 'profile' ? { sub: user.sub, pid: user.pid, mat: user.mat } : { sub: user.sub };
-}
-
-/** Calls the origin from a request handler, as the verified user (if any), with the request's id. */
+/** Calls the origin from a request handler, as `call.caller` (if any), with the request's id. */
 export async function callOrigin(c: AppContext, call: OriginCall): Promise<Response> {
-  const caller = callerOf(call.user);
   return originFetch(c.env, {
     method: call.method,
     path: call.path,
     body: call.body,
     requestId: c.get('requestId'),
-    ...(caller ? { caller } : {}),
+    ...(call.caller ? { caller: call.caller } : {}),
     ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
   });
 }

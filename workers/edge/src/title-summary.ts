@@ -4,6 +4,7 @@
  */
 import { TitleSummaryWire } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
+import { callerIdentity } from './http/auth.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
@@ -28,7 +29,7 @@ export async function titleSummary(c: AppContext, titleId: string): Promise<Titl
   const res = await callOrigin(c, {
     method: 'GET',
     path: `/internal/v1/titles/${titleId}/summary`,
-    user: c.get('user'),
+    caller: callerIdentity(c),
   });
   if (res.status === 404) {
     await res.body?.cancel();

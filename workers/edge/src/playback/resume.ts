@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 import { errorText } from '../../../../core/log.ts';
 import { DEFAULT_COMPLETION_THRESHOLD, ProgressView, type ProgressQuery } from '../../../../core/progress.ts';
-import type { ProfileClaims } from '../../../../core/tokens.ts';
+import type { Identity } from '../../../../core/tokens.ts';
 import type { AppContext } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 import { bufferOf, callBuffer } from '../progress-client.ts';
@@ -17,12 +17,12 @@ const QueryAnswer = z.object({ progress: z.array(ProgressView) });
 const FINISHED_FRACTION = DEFAULT_COMPLETION_THRESHOLD.movie;
 const isFinished = (position: number, duration: number) => duration > 0 && position / duration >= FINISHED_FRACTION;
 
-async function storedView(c: AppContext, user: ProfileClaims, titleId: string): Promise<ProgressView | undefined> {
+async function storedView(c: AppContext, who: Identity, titleId: string): Promise<ProgressView | undefined> {
   const res = await callOrigin(c, {
     method: 'POST',
     path: '/internal/v1/progress/query',
     body: { titleIds: [titleId], pending: [] } satisfies ProgressQuery,
-    user,
+    caller: who,
   });
   if (res.status !== 200) {
     await res.body?.cancel();
@@ -35,24 +35,24 @@ async function storedView(c: AppContext, user: ProfileClaims, titleId: string): 
  * Seconds to start at: 0 when the profile has not watched the title or finished it. Playback
  * must not fail because progress is briefly unreachable, so that also gives 0 (logged).
  */
-export async function resumePosition(c: AppContext, user: ProfileClaims, titleId: string): Promise<number> {
+export async function resumePosition(c: AppContext, who: Identity, titleId: string): Promise<number> {
   try {
     // Every state the origin stores came through this profile's buffer, which keeps the latest
     // state of the titles it has seen (flushed or not): when it knows the title, its state is
     // never older than the stored one and the origin is not asked. Only a title the buffer has
     // forgotten (or never saw) costs an origin round trip.
-    const known = await callBuffer(() => bufferOf(c.env, user.pid).latest([titleId]));
+    const known = await callBuffer(() => bufferOf(c.env, who.profileId).latest([titleId]));
     const buffered = known.find((p) => p.titleId === titleId);
     if (buffered) {
       const finished = isFinished(buffered.positionSeconds, buffered.durationSeconds);
       return finished ? 0 : buffered.positionSeconds;
     }
-    const stored = await storedView(c, user, titleId);
+    const stored = await storedView(c, who, titleId);
     return stored && !stored.completed ? stored.positionSeconds : 0;
   } catch (err) {
     c.get('log').warn('resume_position_unavailable', {
       requestId: c.get('requestId'),
-      profileId: user.pid,
+      profileId: who.profileId,
       titleId,
       error: errorText(err),
     });

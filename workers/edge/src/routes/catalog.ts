@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { TitleListParams } from '../../../../core/catalog.ts';
 import { parseOrThrow } from '../../../../core/validation.ts';
-import { profileClaims, requireUser } from '../http/auth.ts';
+import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 
@@ -18,9 +18,9 @@ export const catalog = new Hono<EdgeEnv>()
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)]),
     );
-    return callOrigin(c, { method: 'GET', path: `/v1/titles?${query}`, user: profileClaims(c) });
+    return callOrigin(c, { method: 'GET', path: `/v1/titles?${query}`, caller: profileIdentity(c) });
   })
   .get('/:titleId', async (c) => {
     const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
-    return callOrigin(c, { method: 'GET', path: `/v1/titles/${titleId}`, user: profileClaims(c) });
+    return callOrigin(c, { method: 'GET', path: `/v1/titles/${titleId}`, caller: profileIdentity(c) });
   });

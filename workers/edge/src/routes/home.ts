@@ -10,7 +10,7 @@ import { variantOf } from '../../../../core/experiments/allocate.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import type { ProgressEntry } from '../../../../core/progress.ts';
 import { assignmentsFor } from '../experiments.ts';
-import { profileClaims, requireUser } from '../http/auth.ts';
+import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 import { bufferOf, callBuffer } from '../progress-client.ts';
@@ -47,7 +47,7 @@ async function fetchPage(c: AppContext, path: string, body?: HomeQuery): Promise
       method: body ? 'POST' : 'GET',
       path,
       ...(body ? { body } : {}),
-      user: profileClaims(c),
+      caller: profileIdentity(c),
       timeoutMs: HOME_BUDGET_MS,
     });
     if (!res.ok) return null;
@@ -64,17 +64,17 @@ async function fetchPage(c: AppContext, path: string, body?: HomeQuery): Promise
  * trending page, each marked in `fallback`.
  */
 export const home = new Hono<EdgeEnv>().get('/', requireUser('profile'), async (c) => {
-  const user = profileClaims(c);
+  const who = profileIdentity(c);
   const [assignments, pending] = await Promise.all([
     assignmentsFor(c, { only: [HOME_EXPERIMENTS.rowOrder, HOME_EXPERIMENTS.artwork] }).catch(() => []),
-    callBuffer(() => bufferOf(c.env, user.pid).pending()).catch((): ProgressEntry[] => []),
+    callBuffer(() => bufferOf(c.env, who.profileId).pending()).catch((): ProgressEntry[] => []),
   ]);
   const variants = {
     rowOrder: pick(variantOf(assignments, HOME_EXPERIMENTS.rowOrder), ROW_ORDER_VARIANTS, 'control'),
     artwork: pick(variantOf(assignments, HOME_EXPERIMENTS.artwork), ARTWORK_VARIANTS, 'default'),
   };
-  const lastGoodKey = `/profiles/${user.pid}`;
-  const genericKey = `/generic/${user.mat}`;
+  const lastGoodKey = `/profiles/${who.profileId}`;
+  const genericKey = `/generic/${who.maturityLevel}`;
   const page = await fetchPage(c, '/internal/v1/home', { pending, variants });
   if (page) {
     await cachePut(c, lastGoodKey, page, LAST_GOOD_TTL_S);

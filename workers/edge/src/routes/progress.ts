@@ -10,10 +10,10 @@ import {
 import { HttpError, type FieldError, type ProblemCode } from '../../../../core/problem.ts';
 import { parseOrThrow, readJsonBody } from '../../../../core/validation.ts';
 import { Uuid } from '../../../../core/wire.ts';
-import { profileClaims, requireUser } from '../http/auth.ts';
+import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer, ownerOf } from '../progress-client.ts';
+import { bufferOf, callBuffer } from '../progress-client.ts';
 import { titleSummary } from '../title-summary.ts';
 
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
@@ -41,13 +41,13 @@ export const progress = new Hono<EdgeEnv>()
   })
   .get('/:titleId', async (c) => {
     const { titleId } = parseOrThrow(TitleIdParam, c.req.param(), 'path');
-    const user = profileClaims(c);
-    const pending = await callBuffer(() => bufferOf(c.env, user.pid).pending([titleId]));
+    const who = profileIdentity(c);
+    const pending = await callBuffer(() => bufferOf(c.env, who.profileId).pending([titleId]));
     const res = await callOrigin(c, {
       method: 'POST',
       path: '/internal/v1/progress/query',
       body: { titleIds: [titleId], pending } satisfies ProgressQuery,
-      user,
+      caller: who,
     });
     if (res.status !== 200) return res;
     const view = QueryAnswer.parse(await res.json()).progress.find((p) => p.titleId === titleId);
@@ -59,8 +59,8 @@ type FieldPath = (field: string, index: number) => string;
 
 async function record(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath): Promise<Response> {
   await checkHeartbeats(c, heartbeats, pathOf);
-  const user = profileClaims(c);
-  const result = await callBuffer(() => bufferOf(c.env, user.pid).record(ownerOf(user), heartbeats));
+  const who = profileIdentity(c);
+  const result = await callBuffer(() => bufferOf(c.env, who.profileId).record(who, heartbeats));
   if (result.refused > 0) {
     // Only when a profile has 1,000 unflushed titles, i.e. the origin has been down for long.
     throw new HttpError('unavailable', 'Too much unsaved progress on this profile; send again later', {
@@ -82,7 +82,7 @@ async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: F
   });
   fail('validation_failed', timeErrors);
 
-  const { mat } = profileClaims(c);
+  const { maturityLevel } = profileIdentity(c);
   const ids = [...new Set(heartbeats.map((hb) => hb.titleId))];
   const summaries = new Map(await Promise.all(ids.map(async (id) => [id, await titleSummary(c, id)] as const)));
   const unknown: FieldError[] = [];
@@ -93,7 +93,8 @@ async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: F
     const path = pathOf('titleId', i);
     if (!title) unknown.push({ path, message: 'is not a title in the catalog' });
     else if (title.type === 'series') unplayable.push({ path, message: 'is a series; send the episode being played' });
-    else if (title.maturityLevel > mat) restricted.push({ path, message: "is above the profile's maturity level" });
+    else if (title.maturityLevel > maturityLevel)
+      restricted.push({ path, message: "is above the profile's maturity level" });
   });
   fail('not_found', unknown);
   fail('validation_failed', unplayable);
