@@ -1,21 +1,32 @@
 /**
  * Where a profile left off in a title: the origin's stored progress merged with what the
- * profile's ProgressBuffer has not flushed yet (as `GET /v1/progress/{titleId}` answers it).
+ * profile's ProgressBuffer has not flushed yet (as `GET /v1/progress/{titleId}` answers it), read
+ * by the same rule as the origin's (core/progress.ts: `progressView`, `resumeAt`).
  */
-import { z } from 'zod';
-
 import { errorText } from '../../../../core/log.ts';
-import { DEFAULT_COMPLETION_THRESHOLD, ProgressView, type ProgressQuery } from '../../../../core/progress.ts';
+import {
+  completionThresholds,
+  progressView,
+  ProgressQueryResponse,
+  resumeAt,
+  type CompletionThresholds,
+  type ProgressQuery,
+  type ProgressView,
+} from '../../../../core/progress.ts';
 import type { Identity } from '../../../../core/tokens.ts';
 import type { AppContext } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 import { bufferOf, callBuffer } from '../progress-client.ts';
+import { titleSummary } from '../title-summary.ts';
 
-const QueryAnswer = z.object({ progress: z.array(ProgressView) });
+let cached: { source: string; thresholds: CompletionThresholds } | undefined;
 
-/** Past this fraction a title counts as finished, and playback starts over (the origin's default). */
-const FINISHED_FRACTION = DEFAULT_COMPLETION_THRESHOLD.movie;
-const isFinished = (position: number, duration: number) => duration > 0 && position / duration >= FINISHED_FRACTION;
+/** `COMPLETION_THRESHOLD_MOVIE` / `_EPISODE`, parsed once per isolate (again only if they change). */
+function thresholdsFor(env: Pick<Env, 'COMPLETION_THRESHOLD_MOVIE' | 'COMPLETION_THRESHOLD_EPISODE'>) {
+  const source = `${env.COMPLETION_THRESHOLD_MOVIE}\n${env.COMPLETION_THRESHOLD_EPISODE}`;
+  if (cached?.source !== source) cached = { source, thresholds: completionThresholds(env) };
+  return cached.thresholds;
+}
 
 async function storedView(c: AppContext, who: Identity, titleId: string): Promise<ProgressView | undefined> {
   const res = await callOrigin(c, {
@@ -28,7 +39,7 @@ async function storedView(c: AppContext, who: Identity, titleId: string): Promis
     await res.body?.cancel();
     throw new Error(`progress query answered ${res.status}`);
   }
-  return QueryAnswer.parse(await res.json()).progress.find((p) => p.titleId === titleId);
+  return ProgressQueryResponse.parse(await res.json()).progress.find((p) => p.titleId === titleId);
 }
 
 /**
@@ -39,16 +50,18 @@ export async function resumePosition(c: AppContext, who: Identity, titleId: stri
   try {
     // Every state the origin stores came through this profile's buffer, which keeps the latest
     // state of the titles it has seen (flushed or not): when it knows the title, its state is
-    // never older than the stored one and the origin is not asked. Only a title the buffer has
-    // forgotten (or never saw) costs an origin round trip.
+    // never older than the stored one and the origin is not asked for progress. Only a title the
+    // buffer has forgotten (or never saw) costs a progress round trip.
     const known = await callBuffer(() => bufferOf(c.env, who.profileId).latest([titleId]));
     const buffered = known.find((p) => p.titleId === titleId);
     if (buffered) {
-      const finished = isFinished(buffered.positionSeconds, buffered.durationSeconds);
-      return finished ? 0 : buffered.positionSeconds;
+      // Finished means the threshold of the title's own type, as the origin reads it; the summary
+      // is in the colo's cache since the heartbeats for it were checked against it.
+      const type = (await titleSummary(c, titleId))?.type === 'episode' ? 'episode' : 'movie';
+      return resumeAt(progressView(buffered, type, thresholdsFor(c.env)));
     }
     const stored = await storedView(c, who, titleId);
-    return stored && !stored.completed ? stored.positionSeconds : 0;
+    return stored ? resumeAt(stored) : 0;
   } catch (err) {
     c.get('log').warn('resume_position_unavailable', {
       requestId: c.get('requestId'),

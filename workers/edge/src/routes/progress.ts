@@ -4,7 +4,7 @@ import {
   eventTimeProblem,
   Heartbeat,
   HeartbeatBatch,
-  ProgressView,
+  ProgressQueryResponse,
   type ProgressQuery,
 } from '../../../../core/progress.ts';
 import { HttpError, type FieldError, type ProblemCode } from '../../../../core/problem.ts';
@@ -19,7 +19,6 @@ import { titleSummary } from '../title-summary.ts';
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
 const BATCH_BODY_BYTES = 64 * 1024;
 const TitleIdParam = z.strictObject({ titleId: Uuid });
-const QueryAnswer = z.object({ progress: z.array(ProgressView) });
 
 /**
  * Playback heartbeats into the profile's ProgressBuffer (202 once it has stored them), and the
@@ -50,7 +49,7 @@ export const progress = new Hono<EdgeEnv>()
       caller: who,
     });
     if (res.status !== 200) return res;
-    const view = QueryAnswer.parse(await res.json()).progress.find((p) => p.titleId === titleId);
+    const view = ProgressQueryResponse.parse(await res.json()).progress.find((p) => p.titleId === titleId);
     if (!view) throw new HttpError('not_found', 'This profile has no progress on this title');
     return c.json(view);
   });
