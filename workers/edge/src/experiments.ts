@@ -17,6 +17,7 @@ import {
 import { errorText } from '../../../core/log.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { callerIdentity, profileClaims, profileIdentity } from './http/auth.ts';
+import { coloCache } from './colo-cache.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
@@ -28,9 +29,9 @@ export const CONFIG_RETRY_MS = 10_000;
 const CONFIG_TIMEOUT_MS = 1_000;
 /** How long the colo's cache keeps a copy to fall back on. */
 const CONFIG_KEEP_S = 7 * 24 * 3600;
-/** Cache key under a host of its own: matched, never fetched. */
-export const CONFIG_CACHE_KEY = 'https://experiments.edgeflix.internal/config';
-const FETCHED_AT = 'x-edgeflix-fetched-at';
+const configCache = coloCache('https://experiments.edgeflix.internal', ExperimentsConfig);
+/** Where the colo keeps its copy (tests drop it). */
+export const CONFIG_CACHE_KEY = configCache.url('/config');
 export const CONFIG_PATH = '/internal/v1/experiments/config';
 export const EXPOSURES_PATH = '/internal/v1/experiments/exposures';
 
@@ -49,12 +50,8 @@ interface Copy {
 let memory: Copy | undefined;
 
 async function fromCache(): Promise<Copy | undefined> {
-  const hit = await caches.default.match(new Request(CONFIG_CACHE_KEY));
-  if (!hit) return undefined;
-  const parsed = ExperimentsConfig.safeParse(await hit.json());
-  if (!parsed.success) return undefined;
-  const fetchedAt = Number(hit.headers.get(FETCHED_AT) ?? 0);
-  return { config: parsed.data, fetchedAt, retryAt: 0 };
+  const hit = await configCache.get('/config');
+  return hit ? { config: hit.value, fetchedAt: hit.storedAt, retryAt: 0 } : undefined;
 }
 
 async function fromOrigin(c: AppContext): Promise<ExperimentsConfig | undefined> {
@@ -89,18 +86,7 @@ export async function experimentsConfig(c: AppContext): Promise<{ config: Experi
   const fresh = await fromOrigin(c);
   if (fresh) {
     memory = { config: fresh, fetchedAt: now, retryAt: 0 };
-    c.executionCtx.waitUntil(
-      caches.default.put(
-        new Request(CONFIG_CACHE_KEY),
-        new Response(JSON.stringify(fresh), {
-          headers: {
-            'content-type': 'application/json',
-            'cache-control': `max-age=${CONFIG_KEEP_S}`,
-            [FETCHED_AT]: String(now),
-          },
-        }),
-      ),
-    );
+    c.executionCtx.waitUntil(configCache.put('/config', fresh, { keepSeconds: CONFIG_KEEP_S }));
     return { config: fresh, stale: false };
   }
   if (memory) {

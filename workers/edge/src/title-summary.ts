@@ -5,6 +5,7 @@
 import { TitleSummaryWire } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { callerIdentity } from './http/auth.ts';
+import { coloCache } from './colo-cache.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
@@ -14,18 +15,13 @@ export type TitleSummary = TitleSummaryWire;
 
 /** Catalog facts change rarely; five minutes bounds how long a removed or re-rated title lingers. */
 export const TITLE_SUMMARY_TTL_S = 300;
-/** Cache keys live under a host of their own: they are never fetched, only matched. */
-const CACHE_ORIGIN = 'https://title-summary.edgeflix.internal';
+const cache = coloCache('https://title-summary.edgeflix.internal', TitleSummary);
 
 /** The title's summary, or null when the catalog does not have it. Profile-independent, so shared. */
 export async function titleSummary(c: AppContext, titleId: string): Promise<TitleSummary | null> {
-  const key = new Request(`${CACHE_ORIGIN}/titles/${titleId}`);
-  const cache = caches.default;
-  const hit = await cache.match(key);
-  if (hit) {
-    const cached = TitleSummary.safeParse(await hit.json());
-    if (cached.success) return cached.data;
-  }
+  const key = `/titles/${titleId}`;
+  const hit = await cache.get(key);
+  if (hit) return hit.value;
   const res = await callOrigin(c, {
     method: 'GET',
     path: `/internal/v1/titles/${titleId}/summary`,
@@ -43,11 +39,6 @@ export async function titleSummary(c: AppContext, titleId: string): Promise<Titl
   }
   const parsed = TitleSummary.safeParse(await res.json());
   if (!parsed.success) throw new Error('The origin answered a title summary in an unexpected shape');
-  await cache.put(
-    key,
-    new Response(JSON.stringify(parsed.data), {
-      headers: { 'content-type': 'application/json', 'cache-control': `max-age=${TITLE_SUMMARY_TTL_S}` },
-    }),
-  );
+  await cache.put(key, parsed.data, { keepSeconds: TITLE_SUMMARY_TTL_S });
   return parsed.data;
 }
