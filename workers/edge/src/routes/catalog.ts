@@ -1,12 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { TitleListParams } from '../../../../core/catalog.ts';
+import { TitleIdParams, TitleListParams } from '../../../../core/catalog.ts';
 import { parseOrThrow } from '../../../../core/validation.ts';
 import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
-
-const Params = z.strictObject({ titleId: z.uuid() });
 
 /** Catalog browsing for the calling profile (the origin filters by its maturity level). */
 export const catalog = new Hono<EdgeEnv>()
@@ -21,6 +18,6 @@ export const catalog = new Hono<EdgeEnv>()
     return callOrigin(c, { method: 'GET', path: `/v1/titles?${query}`, caller: profileIdentity(c) });
   })
   .get('/:titleId', async (c) => {
-    const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
+    const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
     return callOrigin(c, { method: 'GET', path: `/v1/titles/${titleId}`, caller: profileIdentity(c) });
   });

@@ -10,6 +10,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 
+import { TitleIdParams } from '../../../../core/catalog.ts';
 import { buildMpd, DASH_CONTENT_TYPE } from '../../../../core/manifest/dash.ts';
 import {
   DEVICE_CAPABILITIES_HEADER,
@@ -39,7 +40,6 @@ import {
 } from '../../../../core/segment-token.ts';
 import type { Identity } from '../../../../core/tokens.ts';
 import { parseOrThrow } from '../../../../core/validation.ts';
-import { Uuid } from '../../../../core/wire.ts';
 import { profileClaims, profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { segmentKeys } from '../playback/keys.ts';
@@ -50,9 +50,7 @@ import { isolateMetrics, timed } from '../../../shared/isolate-metrics.ts';
 /** Set when the manifest was built from the colo's cached catalog copy because the origin could not answer. */
 export const FALLBACK_HEADER = 'x-edgeflix-fallback';
 
-const TitleParam = z.strictObject({ titleId: Uuid });
-const PlaylistParams = z.strictObject({
-  titleId: Uuid,
+const PlaylistParams = TitleIdParams.extend({
   file: z.string().regex(/^[0-9a-f-]{36}\.m3u8$/, 'a representation id followed by .m3u8'),
 });
 /** Manifests carry tokens bound to this profile: no shared cache may keep them. */
@@ -62,7 +60,7 @@ const VARY = `Accept, Authorization, ${DEVICE_CAPABILITIES_HEADER}`;
 export const playback = new Hono<EdgeEnv>()
   .get('/:titleId/manifest.mpd', requireUser('profile'), (c) =>
     streamStart(c, async () => {
-      const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
+      const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
       // The resume lookup (buffer + origin) runs while the source is fetched and filtered; it never throws.
       const resuming = resumePosition(c, profileIdentity(c), titleId);
       const prepared = await prepare(c);
@@ -132,7 +130,7 @@ interface Prepared {
  * device's and plan's filter. Nothing playable is a 422 `not_playable` naming why.
  */
 async function prepare(c: AppContext): Promise<Prepared> {
-  const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
+  const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
   const who = profileIdentity(c);
   // Malformed capabilities fail before any origin call.
   const caps = parseDeviceCapabilities({ header: c.req.header(DEVICE_CAPABILITIES_HEADER), query: c.req.query() });

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import {
   eventTimeProblem,
   Heartbeat,
@@ -7,9 +6,9 @@ import {
   ProgressQueryResponse,
   type ProgressQuery,
 } from '../../../../core/progress.ts';
+import { TitleIdParams } from '../../../../core/catalog.ts';
 import { HttpError, type FieldError, type ProblemCode } from '../../../../core/problem.ts';
 import { parseOrThrow, readJsonBody } from '../../../../core/validation.ts';
-import { Uuid } from '../../../../core/wire.ts';
 import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
@@ -18,7 +17,6 @@ import { titleSummary } from '../title-summary.ts';
 
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
 const BATCH_BODY_BYTES = 64 * 1024;
-const TitleIdParam = z.strictObject({ titleId: Uuid });
 
 /**
  * Playback heartbeats into the profile's ProgressBuffer (202 once it has stored them), and the
@@ -39,7 +37,7 @@ export const progress = new Hono<EdgeEnv>()
     return record(c, heartbeats, (field, i) => `heartbeats.${i}.${field}`);
   })
   .get('/:titleId', async (c) => {
-    const { titleId } = parseOrThrow(TitleIdParam, c.req.param(), 'path');
+    const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
     const who = profileIdentity(c);
     const pending = await callBuffer(() => bufferOf(c.env, who.profileId).pending([titleId]));
     const res = await callOrigin(c, {
