@@ -244,7 +244,9 @@ export const ContinueWatchingItem = z.strictObject({
 });
 export type ContinueWatchingItem = z.infer<typeof ContinueWatchingItem>;
 
+/** What POST /internal/v1/continue-watching (and so GET /v1/continue-watching) answers. */
 export const ContinueWatchingResponse = z.strictObject({ items: z.array(ContinueWatchingItem) });
+export type ContinueWatchingResponse = z.infer<typeof ContinueWatchingResponse>;
 
 /** Query of GET /v1/continue-watching. */
 export const ContinueWatchingParams = z.strictObject({

@@ -1,6 +1,7 @@
 /**
  * What the edge knows about a title before it accepts a heartbeat for it: kind, series, duration and
- * maturity level, from the origin and kept in the colo's cache (Cache API) for a few minutes.
+ * maturity level, from the origin (GET /internal/v1/titles/{titleId}/summary, core's
+ * `TitleSummaryWire`) and kept in the colo's cache for a few minutes.
  */
 import { TitleSummaryWire } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
@@ -9,16 +10,12 @@ import { coloCache } from './colo-cache.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
-/** GET /internal/v1/titles/{titleId}/summary (the wire type is shared with the origin). */
-export const TitleSummary = TitleSummaryWire;
-export type TitleSummary = TitleSummaryWire;
-
 /** Catalog facts change rarely; five minutes bounds how long a removed or re-rated title lingers. */
 export const TITLE_SUMMARY_TTL_S = 300;
-const cache = coloCache('https://title-summary.edgeflix.internal', TitleSummary);
+const cache = coloCache('https://title-summary.edgeflix.internal', TitleSummaryWire);
 
 /** The title's summary, or null when the catalog does not have it. Profile-independent, so shared. */
-export async function titleSummary(c: AppContext, titleId: string): Promise<TitleSummary | null> {
+export async function titleSummary(c: AppContext, titleId: string): Promise<TitleSummaryWire | null> {
   const key = `/titles/${titleId}`;
   const hit = await cache.get(key);
   if (hit) return hit.value;
@@ -37,7 +34,7 @@ export async function titleSummary(c: AppContext, titleId: string): Promise<Titl
       headers: { 'retry-after': '2' },
     });
   }
-  const parsed = TitleSummary.safeParse(await res.json());
+  const parsed = TitleSummaryWire.safeParse(await res.json());
   if (!parsed.success) throw new Error('The origin answered a title summary in an unexpected shape');
   await cache.put(key, parsed.data, { keepSeconds: TITLE_SUMMARY_TTL_S });
   return parsed.data;
