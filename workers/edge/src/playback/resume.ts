@@ -10,6 +10,7 @@ import {
   ProgressQueryResponse,
   resumeAt,
   type CompletionThresholds,
+  type PlayableType,
   type ProgressQuery,
   type ProgressView,
 } from '../../../../core/progress.ts';
@@ -26,6 +27,10 @@ function thresholdsFor(env: Pick<Env, 'COMPLETION_THRESHOLD_MOVIE' | 'COMPLETION
   const source = `${env.COMPLETION_THRESHOLD_MOVIE}\n${env.COMPLETION_THRESHOLD_EPISODE}`;
   if (cached?.source !== source) cached = { source, thresholds: completionThresholds(env) };
   return cached.thresholds;
+}
+
+async function playableType(c: AppContext, titleId: string): Promise<PlayableType> {
+  return (await titleSummary(c, titleId))?.type === 'episode' ? 'episode' : 'movie';
 }
 
 async function storedView(c: AppContext, who: Identity, titleId: string): Promise<ProgressView | undefined> {
@@ -55,10 +60,12 @@ export async function resumePosition(c: AppContext, who: Identity, titleId: stri
     const known = await callBuffer(() => bufferOf(c.env, who.profileId).latest([titleId]));
     const buffered = known.find((p) => p.titleId === titleId);
     if (buffered) {
-      // Finished means the threshold of the title's own type, as the origin reads it; the summary
-      // is in the colo's cache since the heartbeats for it were checked against it.
-      const type = (await titleSummary(c, titleId))?.type === 'episode' ? 'episode' : 'movie';
-      return resumeAt(progressView(buffered, type, thresholdsFor(c.env)));
+      const thresholds = thresholdsFor(c.env);
+      // Finished means the threshold of the title's own type, as the origin reads it. Only when
+      // the two differ is the type looked up (the summary is in the colo's cache since the
+      // heartbeats were checked against it), so by default a buffered title needs no origin.
+      const type = thresholds.movie === thresholds.episode ? 'movie' : await playableType(c, titleId);
+      return resumeAt(progressView(buffered, type, thresholds));
     }
     const stored = await storedView(c, who, titleId);
     return stored ? resumeAt(stored) : 0;
