@@ -1,6 +1,9 @@
 /** Catalog wire types: what GET /v1/titles and GET /v1/titles/{id} answer. */
 import { z } from 'zod';
 
+/** Path parameter `titleId` (edge and origin routes): validated before anything is asked for it. */
+export const TitleIdParams = z.strictObject({ titleId: z.uuid() });
+
 export const TitleCard = z.strictObject({
   id: z.uuid(),
   type: z.enum(['movie', 'series']),

@@ -19,8 +19,6 @@ export const MAX_HEARTBEAT_AGE_MS = 30 * 24 * 3600_000;
 /** Upper bound of a heartbeat batch from a client that was offline. */
 export const MAX_HEARTBEATS_PER_BATCH = 100;
 export const MAX_TIE = 999;
-/** Default completion threshold (fraction of the duration), per content type. */
-export const DEFAULT_COMPLETION_THRESHOLD = { movie: 0.95, episode: 0.95 } as const;
 /** How long a title's stored progress lives after its last write (the design's 90-day TTL). */
 export const PROGRESS_RETENTION_SECONDS = 90 * 24 * 3600;
 /** Continue Watching shows titles started beyond this fraction and not completed. */
@@ -156,6 +154,76 @@ export const ProgressView = z.strictObject({
 });
 export type ProgressView = z.infer<typeof ProgressView>;
 
+/** The origin's answer to POST /internal/v1/progress/query: a view per title that has progress. */
+export const ProgressQueryResponse = z.strictObject({ progress: z.array(ProgressView) });
+export type ProgressQueryResponse = z.infer<typeof ProgressQueryResponse>;
+
+// ---- Reading progress: one rule at the edge and at the origin ----
+
+/** What a progress state belongs to: only movies and episodes are played. */
+export type PlayableType = 'movie' | 'episode';
+
+/** One completion threshold: the fraction of the duration from which a title counts as watched. */
+export const CompletionThreshold = z.coerce.number().min(0.5).max(1);
+
+/** Completion threshold per content type. */
+export const CompletionThresholds = z.strictObject({ movie: CompletionThreshold, episode: CompletionThreshold });
+export type CompletionThresholds = z.infer<typeof CompletionThresholds>;
+
+export const DEFAULT_COMPLETION_THRESHOLDS: CompletionThresholds = { movie: 0.95, episode: 0.95 };
+
+/**
+ * The variables both sides read the thresholds from: the origin's environment and the edge's
+ * vars (wrangler.toml), parsed by `completionThresholds` with the same bounds and defaults.
+ */
+export const COMPLETION_THRESHOLD_VARS = {
+  movie: 'COMPLETION_THRESHOLD_MOVIE',
+  episode: 'COMPLETION_THRESHOLD_EPISODE',
+} as const;
+
+type ThresholdVars = Partial<Record<(typeof COMPLETION_THRESHOLD_VARS)[PlayableType], string | number | undefined>>;
+
+/** The thresholds the variables set (unset or empty: the default); a bad value throws naming the variable. */
+export function completionThresholds(vars: ThresholdVars): CompletionThresholds {
+  const read = (type: PlayableType): number => {
+    const name = COMPLETION_THRESHOLD_VARS[type];
+    const raw = vars[name];
+    if (raw === undefined || raw === '') return DEFAULT_COMPLETION_THRESHOLDS[type];
+    const parsed = CompletionThreshold.safeParse(raw);
+    if (!parsed.success) throw new Error(`${name} must be a fraction between 0.5 and 1, not "${raw}"`);
+    return parsed.data;
+  };
+  return { movie: read('movie'), episode: read('episode') };
+}
+
+/** Whether a state counts as watched to the end, by its content type's threshold. */
+export function isCompleted(
+  entry: Pick<ProgressEntry, 'positionSeconds' | 'durationSeconds'>,
+  type: PlayableType,
+  thresholds: CompletionThresholds,
+): boolean {
+  return entry.durationSeconds > 0 && entry.positionSeconds / entry.durationSeconds >= thresholds[type];
+}
+
+/** What a client sees of a state: built by the origin, and by the edge from a buffered state. */
+export function progressView(entry: ProgressEntry, type: PlayableType, thresholds: CompletionThresholds): ProgressView {
+  const fraction = entry.durationSeconds > 0 ? entry.positionSeconds / entry.durationSeconds : 0;
+  return {
+    titleId: entry.titleId,
+    positionSeconds: entry.positionSeconds,
+    durationSeconds: entry.durationSeconds,
+    progressPercent: Math.min(100, Math.round(fraction * 1000) / 10),
+    completed: isCompleted(entry, type, thresholds),
+    lastWatchedAt: new Date(entry.eventTime).toISOString(),
+    deviceId: entry.deviceId,
+  };
+}
+
+/** Seconds to start playback at: where the profile left off, or 0 when it finished the title. */
+export function resumeAt(view: Pick<ProgressView, 'positionSeconds' | 'completed'>): number {
+  return view.completed ? 0 : view.positionSeconds;
+}
+
 /** POST /internal/v1/continue-watching: the list, merged with the buffer's states. */
 export const ContinueWatchingQuery = z.strictObject({
   limit: z.number().int().min(1).max(50),
@@ -176,7 +244,9 @@ export const ContinueWatchingItem = z.strictObject({
 });
 export type ContinueWatchingItem = z.infer<typeof ContinueWatchingItem>;
 
+/** What POST /internal/v1/continue-watching (and so GET /v1/continue-watching) answers. */
 export const ContinueWatchingResponse = z.strictObject({ items: z.array(ContinueWatchingItem) });
+export type ContinueWatchingResponse = z.infer<typeof ContinueWatchingResponse>;
 
 /** Query of GET /v1/continue-watching. */
 export const ContinueWatchingParams = z.strictObject({

@@ -3,7 +3,10 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from './problem.ts';
 import {
+  identityClaims,
+  identityOf,
   importUserTokenSigner,
+  isProfile,
   signServiceToken,
   signUserToken,
   userTokenVerifier,
@@ -140,5 +143,27 @@ describe('service credentials', () => {
   it('are refused with another secret', async () => {
     const token = await signServiceToken({ htm: req.method, htu: req.pathAndQuery, rid: 'r-12345678' }, secret);
     await rejection(verifyServiceToken(token, 't'.repeat(40), req));
+  });
+});
+
+describe('identity', () => {
+  it('names a profile, with its account and maturity level, from profile claims and back', () => {
+    const who = identityOf({ sub: account, pid: profile, mat: 50 });
+    expect(who).toEqual({ accountId: account, profileId: profile, maturityLevel: 50 });
+    expect(identityClaims(who)).toEqual({ sub: account, pid: profile, mat: 50 });
+  });
+
+  it('names an account alone when the claims name no complete profile, and nobody without a subject', () => {
+    expect(identityOf({ sub: account })).toEqual({ accountId: account });
+    expect(isProfile(identityOf({ sub: account, pid: profile }))).toBe(false);
+    expect(identityOf({})).toBeUndefined();
+    expect(identityClaims({ accountId: account })).toEqual({ sub: account });
+  });
+
+  it('survives a round trip through a service credential unchanged', async () => {
+    const who = { accountId: account, profileId: profile, maturityLevel: 7 };
+    const secret = 'x'.repeat(32);
+    const token = await signServiceToken({ htm: 'GET', htu: '/p', rid: 'r', ...identityClaims(who) }, secret);
+    expect(identityOf(await verifyServiceToken(token, secret, { method: 'GET', pathAndQuery: '/p' }))).toEqual(who);
   });
 });

@@ -63,6 +63,41 @@ export const ServiceClaims = z.object({
 });
 export type ServiceClaims = z.infer<typeof ServiceClaims>;
 
+/**
+ * Who acts, in one shape from the token to the origin: the account, the profile and its maturity
+ * level. Tokens keep their compact claim names (`sub`, `pid`, `mat`); `identityOf` is the one
+ * mapping from those names to this shape, and `identityClaims` the one mapping back.
+ */
+export const Identity = z.strictObject({ accountId: uuid, profileId: uuid, maturityLevel: z.number().int() });
+export type Identity = z.infer<typeof Identity>;
+
+/** A caller signed in to an account without a profile selected (an account token). */
+export type AccountIdentity = Pick<Identity, 'accountId'>;
+
+/** The claims that name a caller, in a user token or a service credential. */
+export type IdentityClaims = Pick<ServiceClaims, 'sub' | 'pid' | 'mat'>;
+
+/** The identity a token's claims name: a profile, an account alone, or nobody. */
+export function identityOf(claims: Pick<ProfileClaims, 'sub' | 'pid' | 'mat'>): Identity;
+export function identityOf(claims: IdentityClaims): Identity | AccountIdentity | undefined;
+export function identityOf(claims: IdentityClaims): Identity | AccountIdentity | undefined {
+  if (claims.sub === undefined) return undefined;
+  if (claims.pid === undefined || claims.mat === undefined) return { accountId: claims.sub };
+  return { accountId: claims.sub, profileId: claims.pid, maturityLevel: claims.mat };
+}
+
+/** Whether a caller has a profile selected. */
+export function isProfile(who: Identity | AccountIdentity | undefined): who is Identity {
+  return who !== undefined && 'profileId' in who;
+}
+
+/** The claims that name `who` in a token being minted (the inverse of `identityOf`). */
+export function identityClaims(who: Identity): Pick<ProfileClaims, 'sub' | 'pid' | 'mat'>;
+export function identityClaims(who: Identity | AccountIdentity): IdentityClaims;
+export function identityClaims(who: Identity | AccountIdentity): IdentityClaims {
+  return isProfile(who) ? { sub: who.accountId, pid: who.profileId, mat: who.maturityLevel } : { sub: who.accountId };
+}
+
 export interface UserTokenSettings {
   issuer: string;
   audience: string;

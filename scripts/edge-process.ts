@@ -8,6 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMPLETION_THRESHOLD_VARS } from '../core/progress.ts';
 import { prepareWebAssets } from './web-assets.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +57,12 @@ export async function waitForHealth(url: string, child: ChildProcess, what: stri
   throw new Error(`${what} did not answer ${url} within ${timeoutMs / 1000} s`);
 }
 
+/** Settings the edge and the origin must agree on: passed on from the environment the origin gets too. */
+function sharedVars(): Record<string, string> {
+  const names = Object.values(COMPLETION_THRESHOLD_VARS);
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+}
+
 export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
   await prepareWebAssets();
   const dir = await mkdtemp(path.join(tmpdir(), 'edgeflix-edge-'));
@@ -80,7 +87,10 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
       '--env-file',
       envFile,
       // Plain vars override wrangler.toml's [vars] only from the command line; secrets stay in the file.
-      ...Object.entries({ ...options.vars, ORIGIN_URL: options.originUrl }).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+      ...Object.entries({ ...sharedVars(), ...options.vars, ORIGIN_URL: options.originUrl }).flatMap(([k, v]) => [
+        '--var',
+        `${k}:${v}`,
+      ]),
       '--show-interactive-dev-session=false',
       '--persist-to',
       options.persistTo,

@@ -17,7 +17,6 @@ export const TENURES = ['new', 'established', 'loyal'] as const;
 export type Tenure = (typeof TENURES)[number];
 
 export const TARGET_TYPES = ['country', 'device', 'plan', 'tenure'] as const;
-export type TargetType = (typeof TARGET_TYPES)[number];
 
 const slug = (what: string, min: number) =>
   z

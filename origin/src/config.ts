@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { types as cassandraTypes } from 'cassandra-driver';
+import { CompletionThreshold, DEFAULT_COMPLETION_THRESHOLDS } from '../../core/progress.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -101,9 +102,9 @@ const Schema = z
     /** Bearer key of the operator API (/operator/v1); never the service secret. */
     OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').regex(/^\S+$/, 'must not contain spaces'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    /** Fraction of the duration from which a movie / an episode counts as watched. */
-    COMPLETION_THRESHOLD_MOVIE: z.coerce.number().min(0.5).max(1).default(0.95),
-    COMPLETION_THRESHOLD_EPISODE: z.coerce.number().min(0.5).max(1).default(0.95),
+    /** Fraction of the duration from which a movie / an episode counts as watched (the edge reads the same). */
+    COMPLETION_THRESHOLD_MOVIE: CompletionThreshold.default(DEFAULT_COMPLETION_THRESHOLDS.movie),
+    COMPLETION_THRESHOLD_EPISODE: CompletionThreshold.default(DEFAULT_COMPLETION_THRESHOLDS.episode),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   })
   .superRefine(requireDatabaseInRealMode)

@@ -2,6 +2,7 @@
  * Origin entry: configuration, stores, HTTP server, graceful shutdown on SIGTERM/SIGINT.
  */
 import { serve } from '@hono/node-server';
+import { completionThresholds } from '../../core/progress.ts';
 import { importUserTokenSigner } from '../../core/tokens.ts';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     tokenSettings: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
     serviceSecret: config.SERVICE_TOKEN_SECRET,
     operatorApiKey: config.OPERATOR_API_KEY,
-    completion: { movie: config.COMPLETION_THRESHOLD_MOVIE, episode: config.COMPLETION_THRESHOLD_EPISODE },
+    completion: completionThresholds(config),
   });
   const completions = await startCompletionConsumer(stores, log);
   const exposures = await startExposureConsumer(stores, log);

@@ -1,9 +1,8 @@
 /** Test helpers inside workerd: seeded titles, owners and tokens, the chaos proxy, stored progress. */
 import { env } from 'cloudflare:workers';
 import type { Heartbeat, ProgressView } from '../../core/progress.ts';
-import { importUserTokenSigner, signServiceToken, signUserToken } from '../../core/tokens.ts';
+import { importUserTokenSigner, signServiceToken, signUserToken, type Identity } from '../../core/tokens.ts';
 import type { ChaosRule, SeenRequest } from './chaos-rules.ts';
-import type { ProfileOwner } from '../progress-buffer/src/progress-buffer.ts';
 
 export interface SeededTitle {
   id: string;
@@ -30,7 +29,7 @@ export function titleOfType(type: SeededTitle['type'], predicate: (t: SeededTitl
 }
 
 /** A profile no other test uses (the origin keys progress by the credential's ids alone). */
-export function newOwner(maturityLevel = 50): ProfileOwner {
+export function newOwner(maturityLevel = 50): Identity {
   return { accountId: crypto.randomUUID(), profileId: crypto.randomUUID(), maturityLevel };
 }
 
@@ -45,7 +44,7 @@ export function heartbeat(
 }
 
 /** The owner's ProgressBuffer (named by profile, as the edge names it). */
-export function bufferFor(owner: ProfileOwner) {
+export function bufferFor(owner: Identity) {
   return env.PROGRESS_BUFFER.get(env.PROGRESS_BUFFER.idFromName(owner.profileId));
 }
 
@@ -53,10 +52,7 @@ export function bufferFor(owner: ProfileOwner) {
  * A profile token for the owner, signed with the origin's (test) key: premium, with an account
  * created long ago, unless the test names a plan or an account start (`since`, epoch seconds).
  */
-export async function profileToken(
-  owner: ProfileOwner,
-  claims: { plan?: string; since?: number } = {},
-): Promise<string> {
+export async function profileToken(owner: Identity, claims: { plan?: string; since?: number } = {}): Promise<string> {
   const signer = await importUserTokenSigner(JSON.parse(env.TEST_SIGNING_JWK));
   const profileClaims = {
     sub: owner.accountId,
@@ -70,7 +66,7 @@ export async function profileToken(
 }
 
 /** Arms a chaos rule on the proxy in front of the origin, for this owner's requests only. */
-export async function chaos(owner: ProfileOwner, rule: Omit<ChaosRule, 'pid'>): Promise<void> {
+export async function chaos(owner: Identity, rule: Omit<ChaosRule, 'pid'>): Promise<void> {
   const res = await fetch(env.TEST_CHAOS_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -79,12 +75,12 @@ export async function chaos(owner: ProfileOwner, rule: Omit<ChaosRule, 'pid'>): 
   if (res.status !== 204) throw new Error(`chaos proxy answered ${res.status}`);
 }
 
-export async function calm(owner: ProfileOwner): Promise<void> {
+export async function calm(owner: Identity): Promise<void> {
   await fetch(`${env.TEST_CHAOS_URL}?pid=${owner.profileId}`, { method: 'DELETE' });
 }
 
 /** What the proxy saw of this owner's calls to the origin. */
-export async function originCalls(owner: ProfileOwner, path?: string): Promise<SeenRequest[]> {
+export async function originCalls(owner: Identity, path?: string): Promise<SeenRequest[]> {
   const res = await fetch(`${env.TEST_CHAOS_URL}/requests?pid=${owner.profileId}`);
   const { requests } = (await res.json()) as { requests: SeenRequest[] };
   return path ? requests.filter((r) => r.path.startsWith(path)) : requests;
@@ -93,7 +89,7 @@ export async function originCalls(owner: ProfileOwner, path?: string): Promise<S
 export const FLUSH_PATH = '/internal/v1/progress/flush';
 
 /** Progress as stored at the origin (Cassandra), asked directly: nothing from the buffer merged in. */
-export async function storedProgress(owner: ProfileOwner, titleIds: string[]): Promise<Map<string, ProgressView>> {
+export async function storedProgress(owner: Identity, titleIds: string[]): Promise<Map<string, ProgressView>> {
   const path = '/internal/v1/progress/query';
   const credential = await signServiceToken(
     { htm: 'POST', htu: path, rid: 'test-stored-progress', sub: owner.accountId, pid: owner.profileId, mat: 50 },

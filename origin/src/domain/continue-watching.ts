@@ -6,11 +6,12 @@
  */
 import {
   CONTINUE_WATCHING_MIN_FRACTION,
+  isCompleted,
+  type CompletionThresholds,
   type ContinueWatchingItem,
   type ProgressEntry,
 } from '../../../core/progress.ts';
 import type { TitleSummary } from '../stores/types.ts';
-import { isCompleted, type CompletionThresholds } from './progress.ts';
 
 type Playable = TitleSummary & { type: 'movie' | 'episode' };
 
@@ -38,7 +39,7 @@ export function planContinueWatching(
   const out: Candidate[] = [];
   for (const [itemId, { title, entry }] of latestPerItem) {
     const fraction = entry.durationSeconds > 0 ? entry.positionSeconds / entry.durationSeconds : 0;
-    if (isCompleted(entry.positionSeconds, entry.durationSeconds, thresholds[title.type])) {
+    if (isCompleted(entry, title.type, thresholds)) {
       // A finished episode makes the next one the thing to continue; a finished movie leaves the row.
       if (title.type === 'episode') out.push({ kind: 'next', itemId, after: title, lastWatchedAt: entry.eventTime });
     } else if (fraction > CONTINUE_WATCHING_MIN_FRACTION) {

@@ -1,18 +1,15 @@
 /**
  * Progress rules at the origin: turning buffered states into stored records, merging stored and
- * buffered states, and what a client sees. Pure functions.
+ * buffered states (what a client sees of one: core's `progressView`). Pure functions.
  */
-import { compareEntries, MAX_FUTURE_SKEW_MS, type ProgressEntry, type ProgressView } from '../../../core/progress.ts';
+import {
+  compareEntries,
+  isCompleted,
+  MAX_FUTURE_SKEW_MS,
+  type CompletionThresholds,
+  type ProgressEntry,
+} from '../../../core/progress.ts';
 import type { ProgressRecord, TitleSummary } from '../stores/types.ts';
-
-export interface CompletionThresholds {
-  movie: number;
-  episode: number;
-}
-
-export function isCompleted(positionSeconds: number, durationSeconds: number, threshold: number): boolean {
-  return durationSeconds > 0 && positionSeconds / durationSeconds >= threshold;
-}
 
 /**
  * The event time to store: a clock far in the future is clamped to now, so one bad device
@@ -37,7 +34,7 @@ export function toRecord(
     contentType: title.type,
     positionSeconds: entry.positionSeconds,
     durationSeconds: entry.durationSeconds,
-    completed: isCompleted(entry.positionSeconds, entry.durationSeconds, thresholds[title.type]),
+    completed: isCompleted(entry, title.type, thresholds),
     deviceId: entry.deviceId,
     lastWatchedAt: new Date(clampEventTime(entry.eventTime, now)),
     tie: entry.tie,
@@ -67,17 +64,4 @@ export function mergeStates(
     if (!current || compareEntries(entry, current) > 0) out.set(entry.titleId, entry);
   }
   return out;
-}
-
-export function toView(entry: ProgressEntry, threshold: number): ProgressView {
-  const fraction = entry.durationSeconds > 0 ? entry.positionSeconds / entry.durationSeconds : 0;
-  return {
-    titleId: entry.titleId,
-    positionSeconds: entry.positionSeconds,
-    durationSeconds: entry.durationSeconds,
-    progressPercent: Math.min(100, Math.round(fraction * 1000) / 10),
-    completed: isCompleted(entry.positionSeconds, entry.durationSeconds, threshold),
-    lastWatchedAt: new Date(entry.eventTime).toISOString(),
-    deviceId: entry.deviceId,
-  };
 }

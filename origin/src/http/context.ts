@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import type { ServiceClaims, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
+import type { AccountIdentity, Identity, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
+import type { CompletionThresholds } from '../../../core/progress.ts';
 import type { Logger } from '../log.ts';
 import type { Stores } from '../stores/types.ts';
 import type { BreakerSettings, Breakers } from '../telemetry/breakers.ts';
@@ -15,7 +16,7 @@ export interface OriginDeps {
   /** The operator API's bearer key (OPERATOR_API_KEY). */
   operatorApiKey: string;
   /** Fraction of the duration from which a title counts as completed, per content type. */
-  completion: { movie: number; episode: number };
+  completion: CompletionThresholds;
   /** Breaker budgets that differ from `BREAKER_DEFAULTS` (tests shorten them). */
   breakerSettings?: Partial<Record<Service, Partial<BreakerSettings>>>;
 }
@@ -30,8 +31,8 @@ export interface OriginEnv {
   Variables: {
     deps: AppDeps;
     requestId: string;
-    /** The verified edge credential: who the edge says is calling, for this exact request. */
-    caller: ServiceClaims;
+    /** Who the verified edge credential names for this exact request (nobody, for edge-only calls). */
+    caller: Identity | AccountIdentity | undefined;
   };
 }
 

@@ -1,7 +1,14 @@
 import { createMiddleware } from 'hono/factory';
 import { HttpError } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
-import { bearerToken, verifyServiceToken } from '../../../core/tokens.ts';
+import {
+  bearerToken,
+  identityOf,
+  isProfile,
+  verifyServiceToken,
+  type AccountIdentity,
+  type Identity,
+} from '../../../core/tokens.ts';
 import type { AppDeps, OriginEnv } from './context.ts';
 
 /** Makes the dependencies and a request id available, and logs each request once it is answered. */
@@ -13,7 +20,7 @@ export function requestContext(deps: AppDeps) {
     const started = performance.now();
     await next();
     c.header(REQUEST_ID_HEADER, requestId);
-    const caller = c.get('caller') as OriginEnv['Variables']['caller'] | undefined;
+    const caller = c.get('caller');
     // The route template, never the raw path, so ids do not explode the label set.
     deps.metrics.httpRequestDuration.observe(
       { method: c.req.method, route: c.req.routePath, status: String(c.res.status) },
@@ -21,7 +28,7 @@ export function requestContext(deps: AppDeps) {
     );
     deps.log.info('http_request', {
       requestId,
-      profileId: caller?.pid,
+      profileId: isProfile(caller) ? caller.profileId : undefined,
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
@@ -41,24 +48,18 @@ export const requireServiceCredential = createMiddleware<OriginEnv>(async (c, ne
     method: c.req.method,
     pathAndQuery: url.pathname + url.search,
   });
-  c.set('caller', claims);
+  c.set('caller', identityOf(claims));
   await next();
 });
 
 /** The calling account, or 401 when the edge sent no user identity. */
-export function callerAccount(claims: OriginEnv['Variables']['caller']): string {
-  if (!claims.sub) throw new HttpError('unauthenticated', 'This route needs a signed-in account');
-  return claims.sub;
+export function callerAccount(caller: Identity | AccountIdentity | undefined): string {
+  if (!caller) throw new HttpError('unauthenticated', 'This route needs a signed-in account');
+  return caller.accountId;
 }
 
 /** The calling profile (with its account and maturity level), or 401 when the edge named none. */
-export function callerProfile(claims: OriginEnv['Variables']['caller']): {
-  accountId: string;
-  profileId: string;
-  maturityLevel: number;
-} {
-  if (!claims.sub || !claims.pid || claims.mat === undefined) {
-    throw new HttpError('unauthenticated', 'This route needs a selected profile');
-  }
-  return { accountId: claims.sub, profileId: claims.pid, maturityLevel: claims.mat };
+export function callerProfile(caller: Identity | AccountIdentity | undefined): Identity {
+  if (!isProfile(caller)) throw new HttpError('unauthenticated', 'This route needs a selected profile');
+  return caller;
 }

@@ -1,12 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { TitleListParams, type TitlePage } from '../../../core/catalog.ts';
+import { TitleIdParams, TitleListParams, type TitlePage } from '../../../core/catalog.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { callerProfile } from '../http/middleware.ts';
-
-const Params = z.strictObject({ titleId: z.uuid() });
 
 /** Catalog browsing for the calling profile: only titles at or below its maturity level. */
 export const catalog = new Hono<OriginEnv>()
@@ -30,7 +27,7 @@ export const catalog = new Hono<OriginEnv>()
   })
   .get('/:titleId', async (c) => {
     const { maturityLevel } = callerProfile(c.get('caller'));
-    const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
+    const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
     const detail = await c.get('deps').stores.catalog.titleDetail(titleId);
     if (!detail) throw new HttpError('not_found', `No title ${titleId}`);
     if (detail.maturityLevel > maturityLevel) {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ContinueWatchingQuery } from '../../../core/progress.ts';
+import { ContinueWatchingQuery, type ContinueWatchingResponse } from '../../../core/progress.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { jsonBody, optionalJsonBody } from '../http/body.ts';
@@ -23,7 +23,7 @@ export const continueWatching = new Hono<OriginEnv>()
       body.limit,
       completion,
     );
-    return c.json({ items });
+    return c.json({ items } satisfies ContinueWatchingResponse);
   })
   .delete('/:itemId', async (c) => {
     const { profileId } = callerProfile(c.get('caller'));

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { HttpError } from '../../../core/problem.ts';
-import { signUserToken } from '../../../core/tokens.ts';
+import { identityClaims, signUserToken } from '../../../core/tokens.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import {
   EmptyBody,
@@ -44,10 +44,8 @@ export const profiles = new Hono<OriginEnv>()
     if (!profile || !account) throw new HttpError('forbidden', 'That profile does not belong to this account');
     const { token, expiresAt } = await signUserToken(
       {
-        sub: account.id,
+        ...identityClaims({ accountId: account.id, profileId: profile.id, maturityLevel: profile.maturityLevel }),
         scope: 'profile',
-        pid: profile.id,
-        mat: profile.maturityLevel,
         plan: account.planId,
         since: Math.floor(account.createdAt.getTime() / 1000),
       },

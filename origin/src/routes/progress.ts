@@ -1,10 +1,16 @@
 import { Hono } from 'hono';
-import { FlushRequest, ProgressQuery, type FlushResponse } from '../../../core/progress.ts';
+import {
+  FlushRequest,
+  progressView,
+  ProgressQuery,
+  type FlushResponse,
+  type ProgressQueryResponse,
+} from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
-import { mergeStates, toRecord, toView } from '../domain/progress.ts';
+import { mergeStates, toRecord } from '../domain/progress.ts';
 import { TOPICS } from '../stores/names.ts';
 import type { EventMessage, ProgressRecord } from '../stores/types.ts';
 
@@ -103,9 +109,8 @@ export const progress = new Hono<OriginEnv>()
       stored.filter((r) => r !== null),
       body.pending.filter((e) => wanted.has(e.titleId)),
     );
-    const views = [...merged.values()].map((e) => {
-      const type = titles.get(e.titleId)?.type;
-      return toView(e, type === 'episode' ? completion.episode : completion.movie);
-    });
-    return c.json({ progress: views });
+    const views = [...merged.values()].map((e) =>
+      progressView(e, titles.get(e.titleId)?.type === 'episode' ? 'episode' : 'movie', completion),
+    );
+    return c.json({ progress: views } satisfies ProgressQueryResponse);
   });

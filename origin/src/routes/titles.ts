@@ -1,15 +1,13 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import { TitleIdParams } from '../../../core/catalog.ts';
 import { HttpError } from '../../../core/problem.ts';
 import type { TitleSummaryWire } from '../../../core/progress.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
 
-const Params = z.strictObject({ titleId: z.uuid() });
-
 /** What the edge needs to accept a heartbeat for a title: kind, series, duration, maturity level. */
 export const titles = new Hono<OriginEnv>().get('/:titleId/summary', async (c) => {
-  const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
+  const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
   const summary = (await c.get('deps').stores.catalog.titleSummaries([titleId])).get(titleId);
   if (!summary) throw new HttpError('not_found', `No title ${titleId}`);
   c.header('cache-control', 'max-age=300');

@@ -1,7 +1,8 @@
 /** Continue Watching for one profile: stored progress merged with the buffer's unflushed states. */
 import type { ContinueWatchingItem, ProgressEntry } from '../../../core/progress.ts';
 import { buildContinueWatching, planContinueWatching } from '../domain/continue-watching.ts';
-import { mergeStates, type CompletionThresholds } from '../domain/progress.ts';
+import type { CompletionThresholds } from '../../../core/progress.ts';
+import { mergeStates } from '../domain/progress.ts';
 import type { Stores, TitleSummary } from '../stores/types.ts';
 
 export async function continueWatchingFor(

@@ -1,6 +1,7 @@
 /** A real origin (real or embedded stores, seeded) for integration and end-to-end tests. */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { completionThresholds } from '../../../core/progress.ts';
 import { importUserTokenSigner } from '../../../core/tokens.ts';
 import { createApp } from '../../src/app.ts';
 import type { CassandraSettings } from '../../src/db/cassandra.ts';
@@ -56,7 +57,7 @@ export async function createTestOrigin(options: {
     tokenSettings: TEST_TOKEN_SETTINGS,
     serviceSecret: options.keys.serviceSecret,
     operatorApiKey: options.keys.operatorKey,
-    completion: { movie: config.COMPLETION_THRESHOLD_MOVIE, episode: config.COMPLETION_THRESHOLD_EPISODE },
+    completion: completionThresholds(config),
   };
   return {
     deps,

@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { errorText } from '../../../core/log.ts';
+import { identityOf, isProfile, type UserClaims } from '../../../core/tokens.ts';
 import { requireUser } from './http/auth.ts';
-import { edgeMetrics } from './http/metrics.ts';
+import { requestMetrics } from './http/request-metrics.ts';
 import type { AppContext, EdgeEnv } from './http/context.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { edgeLogger } from './log.ts';
@@ -16,7 +17,7 @@ import { MEDIA_PATH_PREFIX, media } from './routes/media.ts';
 import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
-import { titles } from './routes/titles.ts';
+import { catalog } from './routes/catalog.ts';
 
 /** Routes that answer without a user token; every other /v1 route verifies one first. */
 const PUBLIC_API = new Set(['/v1/auth/login']);
@@ -25,7 +26,11 @@ const SEGMENT_TOKEN_API = (path: string) =>
   path.startsWith(MEDIA_PATH_PREFIX) || /^\/v1\/playback\/[^/]+\/hls\//.test(path);
 
 /** The profile a verified token names, for log lines (none before the token check, or for an account token). */
-const profileIdOf = (c: AppContext): string | undefined => (c.get('user') as { pid?: string } | undefined)?.pid;
+function profileIdOf(c: AppContext): string | undefined {
+  const user = c.get('user') as UserClaims | undefined;
+  const who = user && identityOf(user);
+  return isProfile(who) ? who.profileId : undefined;
+}
 
 export function createEdgeApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
@@ -50,7 +55,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
       durationMs: Date.now() - started,
     });
   });
-  app.use('*', edgeMetrics());
+  app.use('*', requestMetrics());
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.use('/v1/*', async (c, next) => {
     const path = new URL(c.req.url).pathname;
@@ -66,7 +71,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.route('/v1/history', history);
   app.route('/v1/experiments', experiments);
   app.route('/v1/home', home);
-  app.route('/v1/titles', titles);
+  app.route('/v1/titles', catalog);
   app.route('/v1/playback', playback);
   app.route('/v1/media', media);
 

@@ -16,7 +16,8 @@ import {
 } from '../../../core/experiments/schema.ts';
 import { errorText } from '../../../core/log.ts';
 import { HttpError } from '../../../core/problem.ts';
-import { profileClaims } from './http/auth.ts';
+import { callerIdentity, profileClaims, profileIdentity } from './http/auth.ts';
+import { coloCache } from './colo-cache.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
@@ -28,9 +29,9 @@ export const CONFIG_RETRY_MS = 10_000;
 const CONFIG_TIMEOUT_MS = 1_000;
 /** How long the colo's cache keeps a copy to fall back on. */
 const CONFIG_KEEP_S = 7 * 24 * 3600;
-/** Cache key under a host of its own: matched, never fetched. */
-export const CONFIG_CACHE_KEY = 'https://experiments.edgeflix.internal/config';
-const FETCHED_AT = 'x-edgeflix-fetched-at';
+const configCache = coloCache('https://experiments.edgeflix.internal', ExperimentsConfig);
+/** Where the colo keeps its copy (tests drop it). */
+export const CONFIG_CACHE_KEY = configCache.url('/config');
 export const CONFIG_PATH = '/internal/v1/experiments/config';
 export const EXPOSURES_PATH = '/internal/v1/experiments/exposures';
 
@@ -49,12 +50,8 @@ interface Copy {
 let memory: Copy | undefined;
 
 async function fromCache(): Promise<Copy | undefined> {
-  const hit = await caches.default.match(new Request(CONFIG_CACHE_KEY));
-  if (!hit) return undefined;
-  const parsed = ExperimentsConfig.safeParse(await hit.json());
-  if (!parsed.success) return undefined;
-  const fetchedAt = Number(hit.headers.get(FETCHED_AT) ?? 0);
-  return { config: parsed.data, fetchedAt, retryAt: 0 };
+  const hit = await configCache.get('/config');
+  return hit ? { config: hit.value, fetchedAt: hit.storedAt, retryAt: 0 } : undefined;
 }
 
 async function fromOrigin(c: AppContext): Promise<ExperimentsConfig | undefined> {
@@ -62,7 +59,7 @@ async function fromOrigin(c: AppContext): Promise<ExperimentsConfig | undefined>
     const res = await callOrigin(c, {
       method: 'GET',
       path: CONFIG_PATH,
-      user: c.get('user'),
+      caller: callerIdentity(c),
       timeoutMs: CONFIG_TIMEOUT_MS,
     });
     if (res.status !== 200) {
@@ -89,18 +86,7 @@ export async function experimentsConfig(c: AppContext): Promise<{ config: Experi
   const fresh = await fromOrigin(c);
   if (fresh) {
     memory = { config: fresh, fetchedAt: now, retryAt: 0 };
-    c.executionCtx.waitUntil(
-      caches.default.put(
-        new Request(CONFIG_CACHE_KEY),
-        new Response(JSON.stringify(fresh), {
-          headers: {
-            'content-type': 'application/json',
-            'cache-control': `max-age=${CONFIG_KEEP_S}`,
-            [FETCHED_AT]: String(now),
-          },
-        }),
-      ),
-    );
+    c.executionCtx.waitUntil(configCache.put('/config', fresh, { keepSeconds: CONFIG_KEEP_S }));
     return { config: fresh, stale: false };
   }
   if (memory) {
@@ -147,11 +133,11 @@ const MAX_REPORTED = 50_000;
 
 /** Reports, after the response, the assignments this isolate has not reported yet for the profile. */
 export function reportExposures(c: AppContext, assignments: readonly Assignment[], now = Date.now()): void {
-  const { pid } = profileClaims(c);
-  const fresh = assignments.filter((a) => !reported.has(`${pid}:${a.experimentId}:${a.version}`));
+  const { profileId } = profileIdentity(c);
+  const fresh = assignments.filter((a) => !reported.has(`${profileId}:${a.experimentId}:${a.version}`));
   if (fresh.length === 0) return;
   if (reported.size + fresh.length > MAX_REPORTED) reported.clear();
-  const keys = fresh.map((a) => `${pid}:${a.experimentId}:${a.version}`);
+  const keys = fresh.map((a) => `${profileId}:${a.experimentId}:${a.version}`);
   for (const key of keys) reported.add(key);
   const body: ExposureBatch = {
     exposures: fresh.map((a) => ({
@@ -162,7 +148,7 @@ export function reportExposures(c: AppContext, assignments: readonly Assignment[
     })),
   };
   c.executionCtx.waitUntil(
-    callOrigin(c, { method: 'POST', path: EXPOSURES_PATH, body, user: c.get('user') })
+    callOrigin(c, { method: 'POST', path: EXPOSURES_PATH, body, caller: callerIdentity(c) })
       .then(async (res) => {
         await res.body?.cancel();
         if (res.status !== 202) throw new Error(`origin answered ${res.status}`);
@@ -192,7 +178,7 @@ export async function assignmentsWithConfig(
   const now = Date.now();
   const context = assignmentContext(c, now);
   const { config, stale } = await experimentsConfig(c);
-  let assignments = allocate(profileClaims(c).pid, config, context, now);
+  let assignments = allocate(profileIdentity(c).profileId, config, context, now);
   if (options.only) assignments = assignments.filter((a) => options.only!.includes(a.experimentId));
   reportExposures(c, assignments, now);
   return { assignments, context, configVersion: config.version, stale };

@@ -1,34 +1,28 @@
 /**
  * What the edge knows about a title before it accepts a heartbeat for it: kind, series, duration and
- * maturity level, from the origin and kept in the colo's cache (Cache API) for a few minutes.
+ * maturity level, from the origin (GET /internal/v1/titles/{titleId}/summary, core's
+ * `TitleSummaryWire`) and kept in the colo's cache for a few minutes.
  */
 import { TitleSummaryWire } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
+import { callerIdentity } from './http/auth.ts';
+import { coloCache } from './colo-cache.ts';
 import type { AppContext } from './http/context.ts';
 import { callOrigin } from './origin.ts';
 
-/** GET /internal/v1/titles/{titleId}/summary (the wire type is shared with the origin). */
-export const TitleSummary = TitleSummaryWire;
-export type TitleSummary = TitleSummaryWire;
-
 /** Catalog facts change rarely; five minutes bounds how long a removed or re-rated title lingers. */
 export const TITLE_SUMMARY_TTL_S = 300;
-/** Cache keys live under a host of their own: they are never fetched, only matched. */
-const CACHE_ORIGIN = 'https://title-summary.edgeflix.internal';
+const cache = coloCache('https://title-summary.edgeflix.internal', TitleSummaryWire);
 
 /** The title's summary, or null when the catalog does not have it. Profile-independent, so shared. */
-export async function titleSummary(c: AppContext, titleId: string): Promise<TitleSummary | null> {
-  const key = new Request(`${CACHE_ORIGIN}/titles/${titleId}`);
-  const cache = caches.default;
-  const hit = await cache.match(key);
-  if (hit) {
-    const cached = TitleSummary.safeParse(await hit.json());
-    if (cached.success) return cached.data;
-  }
+export async function titleSummary(c: AppContext, titleId: string): Promise<TitleSummaryWire | null> {
+  const key = `/titles/${titleId}`;
+  const hit = await cache.get(key);
+  if (hit) return hit.value;
   const res = await callOrigin(c, {
     method: 'GET',
     path: `/internal/v1/titles/${titleId}/summary`,
-    user: c.get('user'),
+    caller: callerIdentity(c),
   });
   if (res.status === 404) {
     await res.body?.cancel();
@@ -40,13 +34,8 @@ export async function titleSummary(c: AppContext, titleId: string): Promise<Titl
       headers: { 'retry-after': '2' },
     });
   }
-  const parsed = TitleSummary.safeParse(await res.json());
+  const parsed = TitleSummaryWire.safeParse(await res.json());
   if (!parsed.success) throw new Error('The origin answered a title summary in an unexpected shape');
-  await cache.put(
-    key,
-    new Response(JSON.stringify(parsed.data), {
-      headers: { 'content-type': 'application/json', 'cache-control': `max-age=${TITLE_SUMMARY_TTL_S}` },
-    }),
-  );
+  await cache.put(key, parsed.data, { keepSeconds: TITLE_SUMMARY_TTL_S });
   return parsed.data;
 }

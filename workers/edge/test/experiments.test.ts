@@ -4,15 +4,14 @@ import { allocate } from '../../../core/experiments/allocate.ts';
 import type { Assignment, ExperimentsResponse } from '../../../core/experiments/schema.ts';
 import published from '../../../core/experiments/test-vectors.json' with { type: 'json' };
 import { VECTOR_CONFIG } from '../../../core/experiments/vectors.ts';
-import { importUserTokenSigner, signUserToken } from '../../../core/tokens.ts';
-import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
+import { importUserTokenSigner, signUserToken, type Identity } from '../../../core/tokens.ts';
 import { calm, chaos, newOwner, originCalls, profileToken } from '../../test/helpers.ts';
 import { CONFIG_CACHE_KEY, CONFIG_FRESH_MS, CONFIG_PATH, EXPOSURES_PATH, forgetConfig } from '../src/experiments.ts';
 
 const DAY_S = 86_400;
 
 /** A profile token with the plan and account age the test needs. */
-const tokenFor = (owner: ProfileOwner, claims: { plan?: string; sinceDaysAgo?: number } = {}) =>
+const tokenFor = (owner: Identity, claims: { plan?: string; sinceDaysAgo?: number } = {}) =>
   profileToken(owner, {
     ...(claims.plan ? { plan: claims.plan } : {}),
     since: Math.floor(Date.now() / 1000) - (claims.sinceDaysAgo ?? 1000) * DAY_S,
@@ -44,7 +43,7 @@ function operator(method: string, path: string, body?: unknown): Promise<Respons
 }
 
 /** Waits until the proxy in front of the origin has seen `count` answered calls of the owner to `path`. */
-async function callsTo(owner: ProfileOwner, path: string, count: number, ms = 10_000) {
+async function callsTo(owner: Identity, path: string, count: number, ms = 10_000) {
   const deadline = Date.now() + ms;
   for (;;) {
     const calls = await originCalls(owner, path);
@@ -54,8 +53,8 @@ async function callsTo(owner: ProfileOwner, path: string, count: number, ms = 10
   }
 }
 
-const owners: ProfileOwner[] = [];
-function owner(): ProfileOwner {
+const owners: Identity[] = [];
+function owner(): Identity {
   const o = newOwner();
   owners.push(o);
   return o;

@@ -8,8 +8,8 @@ import { SELF, env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EdgeMetrics, type EdgeMetricsReport } from '../../../core/edge-metrics.ts';
 import { createEdgeApp } from '../src/app.ts';
-import { report } from '../src/http/metrics.ts';
-import { isolateMetrics } from '../src/isolate-metrics.ts';
+import { report } from '../src/http/request-metrics.ts';
+import { isolateMetrics } from '../../shared/isolate-metrics.ts';
 import { newOwner, profileToken } from '../../test/helpers.ts';
 
 const EDGE = 'https://edge.test';

@@ -1,5 +1,5 @@
 /**
- * The edge's breaker around the origin (workers/edge/src/origin-breaker.ts), with the origin made
+ * The edge's breaker around the origin (workers/shared/origin-breaker.ts), with the origin made
  * unreachable by the chaos proxy (connection resets). This file runs in its own workerd isolate,
  * so its breaker is its own. Defaults apply: over 10 s, at least 10 calls and more than half
  * failing open it; one probe goes through after 5 s.
@@ -7,25 +7,25 @@
 import { SELF, env } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlaybackManifest } from '../../../core/manifest/json.ts';
-import { originBreakerState } from '../src/origin-breaker.ts';
+import { originBreakerState } from '../../shared/origin-breaker.ts';
 import { calm, chaos, newOwner, originCalls, profileToken } from '../../test/helpers.ts';
-import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
+import type { Identity } from '../../../core/tokens.ts';
 
 const EDGE = 'https://edge.test';
 const { titleId } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string };
 const SOURCE_KEY = `https://playback-source.edgeflix.internal/titles/${titleId}`;
 
-async function browse(owner: ProfileOwner): Promise<Response> {
+async function browse(owner: Identity): Promise<Response> {
   return SELF.fetch(`${EDGE}/v1/titles?limit=1`, { headers: { authorization: `Bearer ${await profileToken(owner)}` } });
 }
 
-const failing: ProfileOwner[] = [];
+const failing: Identity[] = [];
 afterEach(async () => {
   for (const owner of failing.splice(0)) await calm(owner);
 });
 
 /** Makes every origin call of a fresh owner fail, and browses until the breaker refuses. */
-async function openBreaker(): Promise<{ owner: ProfileOwner; statuses: number[]; refusal: Response }> {
+async function openBreaker(): Promise<{ owner: Identity; statuses: number[]; refusal: Response }> {
   const owner = newOwner();
   failing.push(owner);
   await chaos(owner, { mode: 'reset', failNext: 1_000 });
@@ -40,7 +40,7 @@ async function openBreaker(): Promise<{ owner: ProfileOwner; statuses: number[];
 }
 
 /** Waits out the refusal's Retry-After, then expects the next call (the probe) to close the breaker. */
-async function expectCloses(refusal: Response, owner: ProfileOwner): Promise<void> {
+async function expectCloses(refusal: Response, owner: Identity): Promise<void> {
   const retryAfter = Number(refusal.headers.get('retry-after'));
   await new Promise((r) => setTimeout(r, retryAfter * 1000 + 200));
   const probe = await browse(owner);

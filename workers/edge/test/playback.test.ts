@@ -4,9 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureId, sampleSource } from '../../../core/manifest/fixtures.ts';
 import { PlaybackManifest } from '../../../core/manifest/json.ts';
 import { signSegmentToken, type SegmentKeySet } from '../../../core/segment-token.ts';
-import { signServiceToken } from '../../../core/tokens.ts';
+import { signServiceToken, type Identity } from '../../../core/tokens.ts';
 import { bufferFor, newOwner, originCalls, profileToken, storedProgress, titleOfType } from '../../test/helpers.ts';
-import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
 
 const { titleId, matureTitleId } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string; matureTitleId: string };
 const KEYS = JSON.parse(env.SEGMENT_SIGNING_KEYS) as SegmentKeySet;
@@ -18,10 +17,10 @@ const englishSubs = source.subtitleTracks.find((s) => s.id === fixtureId(31))!;
 const EDGE = 'https://edge.test';
 const SEGMENT_BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 256);
 
-const tokenFor = (owner: ProfileOwner, plan?: string) => profileToken(owner, plan ? { plan } : {});
+const tokenFor = (owner: Identity, plan?: string) => profileToken(owner, plan ? { plan } : {});
 
 /** The owner played the sample title up to `positionSeconds`: one heartbeat, taken by its buffer. */
-async function watched(owner: ProfileOwner, positionSeconds: number): Promise<void> {
+async function watched(owner: Identity, positionSeconds: number): Promise<void> {
   const hb = await SELF.fetch(`${EDGE}/v1/progress`, {
     method: 'POST',
     headers: { authorization: `Bearer ${await tokenFor(owner)}`, 'content-type': 'application/json' },
@@ -32,7 +31,7 @@ async function watched(owner: ProfileOwner, positionSeconds: number): Promise<vo
 
 async function get(
   path: string,
-  options: { owner?: ProfileOwner; plan?: string; caps?: string; accept?: string } = {},
+  options: { owner?: Identity; plan?: string; caps?: string; accept?: string } = {},
 ): Promise<Response> {
   const headers = new Headers({ authorization: `Bearer ${await tokenFor(options.owner ?? newOwner(), options.plan)}` });
   if (options.caps) headers.set('x-device-capabilities', options.caps);

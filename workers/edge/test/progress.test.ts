@@ -2,7 +2,6 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_FUTURE_SKEW_MS, MAX_HEARTBEATS_PER_BATCH, type Heartbeat } from '../../../core/progress.ts';
-import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
 import {
   bufferFor,
   calm,
@@ -13,6 +12,7 @@ import {
   profileToken,
   titleOfType,
 } from '../../test/helpers.ts';
+import type { Identity } from '../../../core/tokens.ts';
 
 const api = (path: string, init: RequestInit = {}) => exports.default.fetch(`https://edge.test${path}`, init);
 const post = (path: string, body: unknown, token?: string, raw?: string) =>
@@ -33,8 +33,8 @@ async function expectProblem(res: Response, status: number, code: string, path?:
 
 const [movie, other] = playable().filter((t) => t.type === 'movie');
 const episode = playable().find((t) => t.type === 'episode')!;
-const owners: ProfileOwner[] = [];
-async function viewer(maturityLevel = 50): Promise<{ owner: ProfileOwner; token: string }> {
+const owners: Identity[] = [];
+async function viewer(maturityLevel = 50): Promise<{ owner: Identity; token: string }> {
   const owner = newOwner(maturityLevel);
   owners.push(owner);
   return { owner, token: await profileToken(owner) };

@@ -1,19 +1,13 @@
 /** One flush request to the origin, with its failures sorted into what the buffer does next. */
 import { FlushResponse, type FlushRequest, type ProgressEntry } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
-import { originFetch, type OriginBindings } from '../../edge/src/origin.ts';
+import type { Identity } from '../../../core/tokens.ts';
+import { originFetch, type OriginBindings } from '../../shared/origin-client.ts';
 import { isRejectedStatus } from './retry.ts';
 
 export const FLUSH_PATH = '/internal/v1/progress/flush';
 /** A flush writes up to 500 rows and publishes as many events: more time than an interactive call. */
 export const FLUSH_TIMEOUT_MS = 15_000;
-
-/** The profile a buffer belongs to, as the service credential names it. */
-export interface ProfileOwner {
-  accountId: string;
-  profileId: string;
-  maturityLevel: number;
-}
 
 /**
  * Why a flush did not go through. `unreachable`: no answer in time; `unavailable`: the origin said
@@ -37,7 +31,7 @@ type OriginEnv = OriginBindings;
 /** Sends one batch; resolves with the origin's acknowledgement or throws a `FlushError`. */
 export async function sendFlush(
   env: OriginEnv,
-  owner: ProfileOwner,
+  owner: Identity,
   entries: ProgressEntry[],
   batchId: string,
 ): Promise<FlushResponse> {
@@ -48,7 +42,7 @@ export async function sendFlush(
       method: 'POST',
       path: FLUSH_PATH,
       body,
-      caller: { sub: owner.accountId, pid: owner.profileId, mat: owner.maturityLevel },
+      caller: owner,
       requestId: batchId,
       timeoutMs: FLUSH_TIMEOUT_MS,
       // The buffer has its own capped, jittered backoff; it is the probe, not the traffic.

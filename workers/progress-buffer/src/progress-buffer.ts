@@ -5,7 +5,7 @@
  *
  * Storage (KV API on the SQLite backend), keys in `KEYS`:
  *   `title:<titleId>` → BufferedEntry   the title's latest state and whether it is still unflushed
- *   `owner`           → ProfileOwner    account/profile/maturity the flush credential names
+ *   `owner`           → Identity        account/profile/maturity the flush credential names
  *   `flush-attempts`  → number          failed flushes in a row (drives the backoff)
  * Clean entries stay as the coalescing watermark (their tie counters) until the bound evicts them.
  */
@@ -27,12 +27,12 @@ import {
   type BufferedEntry,
 } from './buffer.ts';
 import { flushIntervalMs } from './config.ts';
-import { FlushError, sendFlush, type ProfileOwner } from './flush.ts';
+import { FlushError, sendFlush } from './flush.ts';
 import { errorText } from '../../../core/log.ts';
+import { Identity } from '../../../core/tokens.ts';
 import { log } from './log.ts';
 import { backoffDelayMs } from './retry.ts';
-
-export type { ProfileOwner } from './flush.ts';
+import type { RecordResult } from './rpc.ts';
 
 const KEYS = {
   titlePrefix: 'title:',
@@ -48,24 +48,12 @@ export const FLUSH_SIZE_BOUND = 200;
 /** The storage API takes at most 128 keys per call. */
 const KEYS_PER_CALL = 128;
 
-const Owner = z.strictObject({ accountId: z.uuid(), profileId: z.uuid(), maturityLevel: z.number().int() });
 const Heartbeats = z.array(Heartbeat).max(MAX_FLUSH_ENTRIES);
-
-export interface RecordResult {
-  /** Heartbeats now represented: stored, or already superseded by a newer stored state. */
-  accepted: number;
-  /** Of the accepted, those older than (or replays of) what was stored. */
-  superseded: number;
-  /** Heartbeats for new titles refused because the buffer is full of unflushed titles; retry later. */
-  refused: number;
-  /** Unflushed titles after this call. */
-  pending: number;
-}
 
 export class ProgressBuffer extends DurableObject<Env> {
   #status: 'loading' | 'idle' | 'flushing' = 'loading';
   #state: BufferState = new Map();
-  #owner: ProfileOwner | undefined;
+  #owner: Identity | undefined;
   #attempts = 0;
   #flushIntervalMs = 0;
   #flushing: Promise<void> | undefined;
@@ -79,7 +67,7 @@ export class ProgressBuffer extends DurableObject<Env> {
     this.#flushIntervalMs = flushIntervalMs(this.env);
     const [entries, owner, attempts] = await Promise.all([
       this.ctx.storage.list<BufferedEntry>({ prefix: KEYS.titlePrefix }),
-      this.ctx.storage.get<ProfileOwner>(KEYS.owner),
+      this.ctx.storage.get<Identity>(KEYS.owner),
       this.ctx.storage.get<number>(KEYS.attempts),
     ]);
     for (const [key, value] of entries) this.#state.set(key.slice(KEYS.titlePrefix.length), value);
@@ -92,8 +80,8 @@ export class ProgressBuffer extends DurableObject<Env> {
    * Applies heartbeats (already validated by the edge; checked again here because a bad entry would
    * block every later flush) and resolves only once the changed states are stored.
    */
-  async record(owner: ProfileOwner, heartbeats: Heartbeat[]): Promise<RecordResult> {
-    const who = Owner.parse(owner);
+  async record(owner: Identity, heartbeats: Heartbeat[]): Promise<RecordResult> {
+    const who = Identity.parse(owner);
     const outcome = recordHeartbeats(this.#state, Heartbeats.parse(heartbeats), MAX_TITLES);
     const writes: Record<string, unknown> = {};
     for (const titleId of outcome.changed) writes[KEYS.title(titleId)] = this.#state.get(titleId);
@@ -180,7 +168,7 @@ export class ProgressBuffer extends DurableObject<Env> {
   }
 
   async #retryLater(
-    owner: ProfileOwner,
+    owner: Identity,
     err: unknown,
     progress: { entries: number; acknowledged: number; batchIds: string[] },
   ) {
@@ -246,6 +234,6 @@ export class ProgressBuffer extends DurableObject<Env> {
   }
 }
 
-function sameOwner(a: ProfileOwner | undefined, b: ProfileOwner): boolean {
+function sameOwner(a: Identity | undefined, b: Identity): boolean {
   return a?.accountId === b.accountId && a.profileId === b.profileId && a.maturityLevel === b.maturityLevel;
 }

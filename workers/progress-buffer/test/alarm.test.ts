@@ -13,11 +13,11 @@ import {
   playable,
   storedProgress,
 } from '../../test/helpers.ts';
-import type { ProfileOwner } from '../src/progress-buffer.ts';
+import type { Identity } from '../../../core/tokens.ts';
 
 const [movie, other, third] = playable();
-const owners: ProfileOwner[] = [];
-function owner(): ProfileOwner {
+const owners: Identity[] = [];
+function owner(): Identity {
   const o = newOwner();
   owners.push(o);
   return o;

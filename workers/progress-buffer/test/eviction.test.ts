@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProgressEntry } from '../../../core/progress.ts';
-import { MAX_TITLES, type ProfileOwner } from '../src/progress-buffer.ts';
+import { MAX_TITLES } from '../src/progress-buffer.ts';
 import {
   bufferFor,
   calm,
@@ -12,11 +12,12 @@ import {
   playable,
   storedProgress,
 } from '../../test/helpers.ts';
+import type { Identity } from '../../../core/tokens.ts';
 
 type Stub = ReturnType<typeof bufferFor>;
 const [movie, other, third] = playable();
-const owners: ProfileOwner[] = [];
-function owner(): ProfileOwner {
+const owners: Identity[] = [];
+function owner(): Identity {
   const o = newOwner();
   owners.push(o);
   return o;
@@ -31,7 +32,7 @@ const MARK = Symbol('this instance');
  * Evicts the owner's object: its in-memory state is gone and stubs to it are broken; the next call
  * through a new stub builds a new instance from storage.
  */
-async function evict(o: ProfileOwner): Promise<void> {
+async function evict(o: Identity): Promise<void> {
   await runInDurableObject(bufferFor(o), (instance) => {
     (instance as unknown as Record<symbol, boolean>)[MARK] = true;
   });

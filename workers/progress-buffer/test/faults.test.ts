@@ -1,7 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgressView } from '../../../core/progress.ts';
-import type { ProfileOwner } from '../src/progress-buffer.ts';
 import type { ChaosRule } from '../../test/chaos-rules.ts';
 import {
   bufferFor,
@@ -14,9 +13,10 @@ import {
   playable,
   storedProgress,
 } from '../../test/helpers.ts';
+import type { Identity } from '../../../core/tokens.ts';
 
 const titles = playable().slice(0, 4);
-const owners: ProfileOwner[] = [];
+const owners: Identity[] = [];
 afterEach(async () => {
   await Promise.all(owners.splice(0).map(calm));
 });

@@ -10,13 +10,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { isExpired, slidingLogCheck, type Decision, type HitLog } from '../../../core/rate-limit.ts';
-
-/** One limit to check: the key and the rule it is counted under. */
-export interface LimitCheck {
-  key: string;
-  limit: number;
-  windowMs: number;
-}
+import type { LimitCheck } from './rpc.ts';
 
 interface StoredLog {
   windowMs: number;

@@ -1,6 +1,14 @@
 import { createMiddleware } from 'hono/factory';
 import { HttpError } from '../../../../core/problem.ts';
-import { bearerToken, userTokenVerifier, type ProfileClaims, type UserClaims } from '../../../../core/tokens.ts';
+import {
+  bearerToken,
+  identityOf,
+  userTokenVerifier,
+  type AccountIdentity,
+  type Identity,
+  type ProfileClaims,
+  type UserClaims,
+} from '../../../../core/tokens.ts';
 import type { AppContext, EdgeEnv } from './context.ts';
 
 type Verify = ReturnType<typeof userTokenVerifier>;
@@ -48,4 +56,16 @@ export function profileClaims(c: AppContext): ProfileClaims {
   const user = c.get('user');
   if (user.scope !== 'profile') throw new HttpError('forbidden', 'This route needs a profile token');
   return user;
+}
+
+/** Who the verified profile token names (account, profile, maturity level), behind `requireUser('profile')`. */
+export function profileIdentity(c: AppContext): Identity {
+  return identityOf(profileClaims(c));
+}
+
+/** Who the verified token names: a profile, or an account alone (an account token). */
+export function callerIdentity(c: AppContext): Identity | AccountIdentity {
+  const who = identityOf(c.get('user'));
+  if (!who) throw new HttpError('unauthenticated', 'This route needs a signed-in account');
+  return who;
 }

@@ -12,9 +12,10 @@ import {
   type RateLimitConfig,
   type Tier,
 } from '../../../../core/rate-limit.ts';
-import type { LimitCheck } from '../../../rate-limiter/src/rate-limiter.ts';
+import type { LimitCheck } from '../../../rate-limiter/src/rpc.ts';
+import { identityOf, type UserClaims } from '../../../../core/tokens.ts';
 import type { AppContext, EdgeEnv } from './context.ts';
-import { isolateMetrics } from '../isolate-metrics.ts';
+import { isolateMetrics } from '../../../shared/isolate-metrics.ts';
 
 let cached: { source: string | undefined; config: RateLimitConfig } | undefined;
 
@@ -97,8 +98,9 @@ export function rateLimit() {
 
 /** The account for a verified token; otherwise the address Cloudflare saw (never X-Forwarded-For). */
 function clientKey(c: AppContext): string {
-  const user = c.get('user') as { sub: string } | undefined;
-  if (user) return `account:${user.sub}`;
+  const user = c.get('user') as UserClaims | undefined;
+  const who = user && identityOf(user);
+  if (who) return `account:${who.accountId}`;
   return clientAddressKey(c.req.header('cf-connecting-ip'));
 }
 

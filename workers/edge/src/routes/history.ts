@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { HistoryParams } from '../../../../core/progress.ts';
 import { parseOrThrow } from '../../../../core/validation.ts';
-import { requireUser } from '../http/auth.ts';
+import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 
@@ -10,5 +10,5 @@ export const history = new Hono<EdgeEnv>().get('/', requireUser('profile'), asyn
   const { limit, cursor } = parseOrThrow(HistoryParams, c.req.query(), 'query');
   const query = new URLSearchParams({ limit: String(limit) });
   if (cursor !== undefined) query.set('cursor', cursor);
-  return callOrigin(c, { method: 'GET', path: `/internal/v1/history?${query}`, user: c.get('user') });
+  return callOrigin(c, { method: 'GET', path: `/internal/v1/history?${query}`, caller: profileIdentity(c) });
 });

@@ -10,34 +10,29 @@ import { variantOf } from '../../../../core/experiments/allocate.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import type { ProgressEntry } from '../../../../core/progress.ts';
 import { assignmentsFor } from '../experiments.ts';
-import { profileClaims, requireUser } from '../http/auth.ts';
+import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
+import { coloCache } from '../colo-cache.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer } from '../progress-buffer.ts';
+import { bufferOf, callBuffer } from '../progress-client.ts';
 
 /** Personalization gets this long; after it the profile's last good page (or a generic one) is served. */
 export const HOME_BUDGET_MS = 1500;
 const LAST_GOOD_TTL_S = 24 * 3600;
 const GENERIC_TTL_S = 300;
-/** Cache keys under a host of their own: matched, never fetched. */
-const CACHE_ORIGIN = 'https://home.edgeflix.internal';
+const cache = coloCache('https://home.edgeflix.internal', HomePage);
 
 function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
-async function cachePut(c: AppContext, key: string, page: HomePage, ttlSeconds: number): Promise<void> {
-  const response = new Response(JSON.stringify(page), {
-    headers: { 'content-type': 'application/json', 'cache-control': `max-age=${ttlSeconds}` },
-  });
-  c.executionCtx.waitUntil(caches.default.put(new Request(`${CACHE_ORIGIN}${key}`), response));
+/** Keeps a page after the response: the client does not wait for the cache. */
+function cachePut(c: AppContext, key: string, page: HomePage, ttlSeconds: number): void {
+  c.executionCtx.waitUntil(cache.put(key, page, { keepSeconds: ttlSeconds }));
 }
 
 async function cacheGet(key: string): Promise<HomePage | null> {
-  const hit = await caches.default.match(new Request(`${CACHE_ORIGIN}${key}`));
-  if (!hit) return null;
-  const parsed = HomePage.safeParse(await hit.json());
-  return parsed.success ? parsed.data : null;
+  return (await cache.get(key))?.value ?? null;
 }
 
 /** Asks the origin for a page within the budget; null when it fails, is slow or answers nonsense. */
@@ -47,7 +42,7 @@ async function fetchPage(c: AppContext, path: string, body?: HomeQuery): Promise
       method: body ? 'POST' : 'GET',
       path,
       ...(body ? { body } : {}),
-      user: profileClaims(c),
+      caller: profileIdentity(c),
       timeoutMs: HOME_BUDGET_MS,
     });
     if (!res.ok) return null;
@@ -64,22 +59,22 @@ async function fetchPage(c: AppContext, path: string, body?: HomeQuery): Promise
  * trending page, each marked in `fallback`.
  */
 export const home = new Hono<EdgeEnv>().get('/', requireUser('profile'), async (c) => {
-  const user = profileClaims(c);
+  const who = profileIdentity(c);
   const [assignments, pending] = await Promise.all([
     assignmentsFor(c, { only: [HOME_EXPERIMENTS.rowOrder, HOME_EXPERIMENTS.artwork] }).catch(() => []),
-    callBuffer(() => bufferOf(c.env, user.pid).pending()).catch((): ProgressEntry[] => []),
+    callBuffer(() => bufferOf(c.env, who.profileId).pending()).catch((): ProgressEntry[] => []),
   ]);
   const variants = {
     rowOrder: pick(variantOf(assignments, HOME_EXPERIMENTS.rowOrder), ROW_ORDER_VARIANTS, 'control'),
     artwork: pick(variantOf(assignments, HOME_EXPERIMENTS.artwork), ARTWORK_VARIANTS, 'default'),
   };
-  const lastGoodKey = `/profiles/${user.pid}`;
-  const genericKey = `/generic/${user.mat}`;
+  const lastGoodKey = `/profiles/${who.profileId}`;
+  const genericKey = `/generic/${who.maturityLevel}`;
   const page = await fetchPage(c, '/internal/v1/home', { pending, variants });
   if (page) {
-    await cachePut(c, lastGoodKey, page, LAST_GOOD_TTL_S);
+    cachePut(c, lastGoodKey, page, LAST_GOOD_TTL_S);
     // Keep a generic page at hand for profiles that have no last good one when the origin fails.
-    if (!(await caches.default.match(new Request(`${CACHE_ORIGIN}${genericKey}`)))) {
+    if (!(await cacheGet(genericKey))) {
       c.executionCtx.waitUntil(
         fetchPage(c, '/internal/v1/home/generic').then((g) =>
           g ? cachePut(c, genericKey, g, GENERIC_TTL_S) : undefined,
@@ -92,7 +87,7 @@ export const home = new Hono<EdgeEnv>().get('/', requireUser('profile'), async (
   if (lastGood) return c.json({ ...lastGood, fallback: 'last_good' } satisfies HomePage);
   const generic = await fetchPage(c, '/internal/v1/home/generic');
   if (generic) {
-    await cachePut(c, genericKey, generic, GENERIC_TTL_S);
+    cachePut(c, genericKey, generic, GENERIC_TTL_S);
     return c.json(generic);
   }
   const cachedGeneric = await cacheGet(genericKey);

@@ -15,7 +15,7 @@ import { evaluatePreconditions } from '../../../../core/http/preconditions.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import { segmentTokenFromUrl, verifySegmentToken } from '../../../../core/segment-token.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
-import { isolateMetrics, timed } from '../isolate-metrics.ts';
+import { isolateMetrics, timed } from '../../../shared/isolate-metrics.ts';
 import { segmentKeys } from '../playback/keys.ts';
 
 /** Where the app mounts this group; the object key is the path after `/v1/`. */

@@ -10,6 +10,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 
+import { TitleIdParams } from '../../../../core/catalog.ts';
 import { buildMpd, DASH_CONTENT_TYPE } from '../../../../core/manifest/dash.ts';
 import {
   DEVICE_CAPABILITIES_HEADER,
@@ -37,22 +38,19 @@ import {
   verifySegmentToken,
   type SegmentKeySet,
 } from '../../../../core/segment-token.ts';
-import type { ProfileClaims } from '../../../../core/tokens.ts';
+import type { Identity } from '../../../../core/tokens.ts';
 import { parseOrThrow } from '../../../../core/validation.ts';
-import { Uuid } from '../../../../core/wire.ts';
-import { profileClaims, requireUser } from '../http/auth.ts';
+import { profileClaims, profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { segmentKeys } from '../playback/keys.ts';
 import { resumePosition } from '../playback/resume.ts';
 import { playbackSource } from '../playback/source.ts';
-import { isolateMetrics, timed } from '../isolate-metrics.ts';
+import { isolateMetrics, timed } from '../../../shared/isolate-metrics.ts';
 
 /** Set when the manifest was built from the colo's cached catalog copy because the origin could not answer. */
 export const FALLBACK_HEADER = 'x-edgeflix-fallback';
 
-const TitleParam = z.strictObject({ titleId: Uuid });
-const PlaylistParams = z.strictObject({
-  titleId: Uuid,
+const PlaylistParams = TitleIdParams.extend({
   file: z.string().regex(/^[0-9a-f-]{36}\.m3u8$/, 'a representation id followed by .m3u8'),
 });
 /** Manifests carry tokens bound to this profile: no shared cache may keep them. */
@@ -62,9 +60,9 @@ const VARY = `Accept, Authorization, ${DEVICE_CAPABILITIES_HEADER}`;
 export const playback = new Hono<EdgeEnv>()
   .get('/:titleId/manifest.mpd', requireUser('profile'), (c) =>
     streamStart(c, async () => {
-      const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
+      const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
       // The resume lookup (buffer + origin) runs while the source is fetched and filtered; it never throws.
-      const resuming = resumePosition(c, profileClaims(c), titleId);
+      const resuming = resumePosition(c, profileIdentity(c), titleId);
       const prepared = await prepare(c);
       const { source, kept, dropped } = prepared;
       const [locations, resume] = await Promise.all([signLocations(c, prepared), resuming]);
@@ -118,7 +116,7 @@ export const playback = new Hono<EdgeEnv>()
   });
 
 interface Prepared {
-  user: ProfileClaims;
+  who: Identity;
   source: PlaybackSource;
   /** Built from the colo's cached catalog copy because the origin could not answer. */
   stale: boolean;
@@ -132,22 +130,22 @@ interface Prepared {
  * device's and plan's filter. Nothing playable is a 422 `not_playable` naming why.
  */
 async function prepare(c: AppContext): Promise<Prepared> {
-  const { titleId } = parseOrThrow(TitleParam, c.req.param(), 'path');
-  const user = profileClaims(c);
+  const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
+  const who = profileIdentity(c);
   // Malformed capabilities fail before any origin call.
   const caps = parseDeviceCapabilities({ header: c.req.header(DEVICE_CAPABILITIES_HEADER), query: c.req.query() });
   const keys = segmentKeys(c.env);
   const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
-  if (source.maturityLevel > user.mat) {
+  if (source.maturityLevel > who.maturityLevel) {
     throw new HttpError('forbidden', 'This title is above the profile\u2019s maturity level');
   }
-  const result = filterForDevice(source, caps, planLimits(user.plan));
+  const result = filterForDevice(source, caps, planLimits(profileClaims(c).plan));
   if (!result.playable) {
     throw new HttpError('not_playable', notPlayableDetail(result), {
       headers: { [DROPPED_HEADER]: formatDropped(result.dropped) },
     });
   }
-  return { user, source, stale, kept: result.kept, dropped: result.dropped, keys };
+  return { who, source, stale, kept: result.kept, dropped: result.dropped, keys };
 }
 
 function setManifestHeaders(c: AppContext, prepared: Prepared): void {
@@ -185,7 +183,7 @@ async function signLocations(c: AppContext, p: Prepared): Promise<Record<string,
     Promise.all(
       grants.map(async ({ id, prefix }) => {
         const { token } = await signSegmentToken(
-          { titleId: p.source.titleId, representationId: id, prefix, profileId: p.user.pid },
+          { titleId: p.source.titleId, representationId: id, prefix, profileId: p.who.profileId },
           p.keys,
         );
         return [id, locationFor(prefix, token)] as const;

@@ -1,25 +1,22 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import {
   eventTimeProblem,
   Heartbeat,
   HeartbeatBatch,
-  ProgressView,
+  ProgressQueryResponse,
   type ProgressQuery,
 } from '../../../../core/progress.ts';
+import { TitleIdParams } from '../../../../core/catalog.ts';
 import { HttpError, type FieldError, type ProblemCode } from '../../../../core/problem.ts';
 import { parseOrThrow, readJsonBody } from '../../../../core/validation.ts';
-import { Uuid } from '../../../../core/wire.ts';
-import { profileClaims, requireUser } from '../http/auth.ts';
+import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer, ownerOf } from '../progress-buffer.ts';
+import { bufferOf, callBuffer } from '../progress-client.ts';
 import { titleSummary } from '../title-summary.ts';
 
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
 const BATCH_BODY_BYTES = 64 * 1024;
-const TitleIdParam = z.strictObject({ titleId: Uuid });
-const QueryAnswer = z.object({ progress: z.array(ProgressView) });
 
 /**
  * Playback heartbeats into the profile's ProgressBuffer (202 once it has stored them), and the
@@ -40,17 +37,17 @@ export const progress = new Hono<EdgeEnv>()
     return record(c, heartbeats, (field, i) => `heartbeats.${i}.${field}`);
   })
   .get('/:titleId', async (c) => {
-    const { titleId } = parseOrThrow(TitleIdParam, c.req.param(), 'path');
-    const user = profileClaims(c);
-    const pending = await callBuffer(() => bufferOf(c.env, user.pid).pending([titleId]));
+    const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
+    const who = profileIdentity(c);
+    const pending = await callBuffer(() => bufferOf(c.env, who.profileId).pending([titleId]));
     const res = await callOrigin(c, {
       method: 'POST',
       path: '/internal/v1/progress/query',
       body: { titleIds: [titleId], pending } satisfies ProgressQuery,
-      user,
+      caller: who,
     });
     if (res.status !== 200) return res;
-    const view = QueryAnswer.parse(await res.json()).progress.find((p) => p.titleId === titleId);
+    const view = ProgressQueryResponse.parse(await res.json()).progress.find((p) => p.titleId === titleId);
     if (!view) throw new HttpError('not_found', 'This profile has no progress on this title');
     return c.json(view);
   });
@@ -59,8 +56,8 @@ type FieldPath = (field: string, index: number) => string;
 
 async function record(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath): Promise<Response> {
   await checkHeartbeats(c, heartbeats, pathOf);
-  const user = profileClaims(c);
-  const result = await callBuffer(() => bufferOf(c.env, user.pid).record(ownerOf(user), heartbeats));
+  const who = profileIdentity(c);
+  const result = await callBuffer(() => bufferOf(c.env, who.profileId).record(who, heartbeats));
   if (result.refused > 0) {
     // Only when a profile has 1,000 unflushed titles, i.e. the origin has been down for long.
     throw new HttpError('unavailable', 'Too much unsaved progress on this profile; send again later', {
@@ -82,7 +79,7 @@ async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: F
   });
   fail('validation_failed', timeErrors);
 
-  const { mat } = profileClaims(c);
+  const { maturityLevel } = profileIdentity(c);
   const ids = [...new Set(heartbeats.map((hb) => hb.titleId))];
   const summaries = new Map(await Promise.all(ids.map(async (id) => [id, await titleSummary(c, id)] as const)));
   const unknown: FieldError[] = [];
@@ -93,7 +90,8 @@ async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: F
     const path = pathOf('titleId', i);
     if (!title) unknown.push({ path, message: 'is not a title in the catalog' });
     else if (title.type === 'series') unplayable.push({ path, message: 'is a series; send the episode being played' });
-    else if (title.maturityLevel > mat) restricted.push({ path, message: "is above the profile's maturity level" });
+    else if (title.maturityLevel > maturityLevel)
+      restricted.push({ path, message: "is above the profile's maturity level" });
   });
   fail('not_found', unknown);
   fail('validation_failed', unplayable);

@@ -1,15 +1,12 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { TitleListParams } from '../../../../core/catalog.ts';
+import { TitleIdParams, TitleListParams } from '../../../../core/catalog.ts';
 import { parseOrThrow } from '../../../../core/validation.ts';
-import { profileClaims, requireUser } from '../http/auth.ts';
+import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 
-const Params = z.strictObject({ titleId: z.uuid() });
-
 /** Catalog browsing for the calling profile (the origin filters by its maturity level). */
-export const titles = new Hono<EdgeEnv>()
+export const catalog = new Hono<EdgeEnv>()
   .use('*', requireUser('profile'))
   .get('/', async (c) => {
     const q = parseOrThrow(TitleListParams, c.req.query(), 'query');
@@ -18,9 +15,9 @@ export const titles = new Hono<EdgeEnv>()
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)]),
     );
-    return callOrigin(c, { method: 'GET', path: `/v1/titles?${query}`, user: profileClaims(c) });
+    return callOrigin(c, { method: 'GET', path: `/v1/titles?${query}`, caller: profileIdentity(c) });
   })
   .get('/:titleId', async (c) => {
-    const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
-    return callOrigin(c, { method: 'GET', path: `/v1/titles/${titleId}`, user: profileClaims(c) });
+    const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
+    return callOrigin(c, { method: 'GET', path: `/v1/titles/${titleId}`, caller: profileIdentity(c) });
   });

@@ -1,7 +1,5 @@
 /** The edge's side of the per-profile ProgressBuffer: finding a profile's object and calling it. */
 import { HttpError } from '../../../core/problem.ts';
-import type { ProfileClaims } from '../../../core/tokens.ts';
-import type { ProfileOwner } from '../../progress-buffer/src/progress-buffer.ts';
 
 const RPC_ATTEMPTS = 3;
 const RPC_BACKOFF_MS = 50;
@@ -9,11 +7,6 @@ const RPC_BACKOFF_MS = 50;
 /** The profile's buffer: one object per profile, named by the profile id. */
 export function bufferOf(env: Env, profileId: string) {
   return env.PROGRESS_BUFFER.get(env.PROGRESS_BUFFER.idFromName(profileId));
-}
-
-/** Who a buffer belongs to, from the verified profile token. */
-export function ownerOf(user: ProfileClaims): ProfileOwner {
-  return { accountId: user.sub, profileId: user.pid, maturityLevel: user.mat };
 }
 
 /** The runtime marks transient Durable Object failures (a reset, a moved object) `retryable`. */

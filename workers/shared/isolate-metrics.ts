@@ -1,5 +1,5 @@
-/** The isolate's edge counters and timings, reported to the origin by `http/metrics.ts`. */
-import { EdgeMetrics, type EdgeTiming } from '../../../core/edge-metrics.ts';
+/** The isolate's edge counters and timings, reported to the origin by the edge (`edge/src/http/request-metrics.ts`). */
+import { EdgeMetrics, type EdgeTiming } from '../../core/edge-metrics.ts';
 
 export const isolateMetrics = new EdgeMetrics(5000);
 

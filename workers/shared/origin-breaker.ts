@@ -12,7 +12,7 @@
 import type * as CockatielModule from 'cockatiel';
 import type { CircuitBreakerPolicy } from 'cockatiel';
 import { z } from 'zod';
-import { HttpError } from '../../../core/problem.ts';
+import { HttpError } from '../../core/problem.ts';
 import { isolateMetrics } from './isolate-metrics.ts';
 
 export const OriginBreakerSettings = z.strictObject({

@@ -5,8 +5,8 @@
  */
 import { createMiddleware } from 'hono/factory';
 import type { EdgeMetrics } from '../../../../core/edge-metrics.ts';
-import { isolateMetrics } from '../isolate-metrics.ts';
-import { originFetch } from '../origin.ts';
+import { isolateMetrics } from '../../../shared/isolate-metrics.ts';
+import { originFetch } from '../../../shared/origin-client.ts';
 import type { EdgeEnv } from './context.ts';
 
 export const EDGE_METRICS_PATH = '/internal/v1/edge-metrics';
@@ -24,7 +24,7 @@ export async function report(env: Env, requestId: string, metrics: EdgeMetrics):
 }
 
 /** Counts every answered request (route template, never the raw path) and reports when due. */
-export function edgeMetrics(metrics: EdgeMetrics = isolateMetrics) {
+export function requestMetrics(metrics: EdgeMetrics = isolateMetrics) {
   return createMiddleware<EdgeEnv>(async (c, next) => {
     const started = Date.now();
     await next();

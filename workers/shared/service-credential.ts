@@ -1,0 +1,24 @@
+/**
+ * The service credential every call to the origin carries: a short-lived HS256 token bound to the
+ * call's method, path and request id and naming who is calling (see core/tokens.ts).
+ */
+import { identityClaims, signServiceToken, type AccountIdentity, type Identity } from '../../core/tokens.ts';
+
+/** Who the credential names: a profile (with its account and maturity level), or an account alone. */
+export type OriginCaller = Identity | AccountIdentity;
+
+export interface CredentialFor {
+  method: string;
+  /** Path and query on the origin, exactly as requested. */
+  path: string;
+  requestId: string;
+  caller?: OriginCaller | undefined;
+}
+
+/** Mints the credential for one origin call with the shared secret (`SERVICE_TOKEN_SECRET`). */
+export function mintServiceCredential(secret: string, call: CredentialFor): Promise<string> {
+  return signServiceToken(
+    { htm: call.method, htu: call.path, rid: call.requestId, ...(call.caller ? identityClaims(call.caller) : {}) },
+    secret,
+  );
+}
