@@ -8,7 +8,7 @@
  *
  * Where the parts live: the row types in `tables.ts`, the lookup tables in `reference.ts`, one
  * top-level title in `title-bundle.ts` (its genres and rating in `classification.ts`, its words
- * in `title-text.ts`, its media in `media.ts`, `ladders.ts` and `tracks.ts`).
+ * in `title-text.ts`, its media in `title-media.ts`, `ladders.ts` and `tracks.ts`).
  */
 import { seedNamespace } from './random.ts';
 import { referenceData } from './reference.ts';

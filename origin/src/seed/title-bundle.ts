@@ -4,7 +4,7 @@
  * and gets ids named after its index, so a larger catalog is the smaller one plus more titles.
  */
 import { classify } from './classification.ts';
-import { mediaProfile, playableMedia } from './media.ts';
+import { mediaProfile, playableMedia } from './title-media.ts';
 import { Rng, uuidV5 } from './random.ts';
 import { emptyTitleTables, type ArtworkKind, type TitleTables } from './tables.ts';
 import { episodeName, episodeSynopsis, styleFor, synopsisFor, uniqueName } from './title-text.ts';
