@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../core/problem.ts';
 import type { OriginDeps, OriginEnv } from './http/context.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
-import { requireOperator } from './http/operator.ts';
+import { requireOperator } from './http/operator-key.ts';
 import { auth } from './routes/auth.ts';
 import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
