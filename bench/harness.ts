@@ -78,7 +78,7 @@ export async function measure(op: () => Promise<unknown>, options: MeasureOption
 }
 
 /** Scales a per-operation measurement to units (rows, events) per second. */
-export function perUnit(m: Measurement, unitsPerOp: number): Measurement {
+function perUnit(m: Measurement, unitsPerOp: number): Measurement {
   return { ...m, opsPerSec: m.opsPerSec * unitsPerOp, count: m.count * unitsPerOp };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Rewrites core/experiments/test-vectors.json from core/experiments/vectors.ts (the published
- * allocation test vectors). Run after changing the scheme on purpose: `npx tsx scripts/experiment-vectors.ts`.
+ * allocation test vectors), which core/experiments/vectors.test.ts holds the scheme to. Run it after
+ * changing the scheme on purpose: `npm run experiments:vectors`.
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

@@ -10,15 +10,13 @@ import { parseArgs } from 'node:util';
 import { migratePostgres } from '../origin/src/db/postgres.ts';
 import postgres from 'postgres';
 import { DEMO_CREDENTIALS } from '../origin/src/seed/accounts.ts';
-import { DEFAULT_SEED } from '../origin/src/seed/catalog.ts';
+import { CATALOG_SIZES, DEFAULT_SEED } from '../origin/src/seed/catalog.ts';
 import { seedDatabase, type SeedPhase, type SeedResult } from '../origin/src/seed/write.ts';
-
-const SIZES = { demo: 300, full: 15_000 } as const;
 
 const USAGE = `Usage: DATABASE_URL=postgres://user@host:5432/db npx tsx scripts/seed.ts [options]
 
 Options:
-  --size demo|full   catalog size: demo = ${SIZES.demo} top-level titles (default), full = ${SIZES.full.toLocaleString('en-US')}
+  --size demo|full   catalog size: demo = ${CATALOG_SIZES.demo} top-level titles (default), full = ${CATALOG_SIZES.full.toLocaleString('en-US')}
   --titles N         exact number of top-level titles (overrides --size)
   --seed S           seed string for the catalog (default "${DEFAULT_SEED}"; another seed makes another catalog)
   --skip-migrations  do not run migrations/postgres first
@@ -43,12 +41,12 @@ function parseOptions(argv: string[]): { titles: number; seed: string; migrate: 
     console.log(USAGE);
     process.exit(0);
   }
-  let titles: number = SIZES.demo;
+  let titles: number = CATALOG_SIZES.demo;
   let label = 'demo';
   if (values.size !== undefined) {
     if (values.size !== 'demo' && values.size !== 'full')
       throw new UsageError(`--size must be demo or full, got "${values.size}"`);
-    titles = SIZES[values.size];
+    titles = CATALOG_SIZES[values.size];
     label = values.size;
   }
   if (values.titles !== undefined) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const PUBLIC_DIR = path.join(root, 'workers/edge/public');
+const PUBLIC_DIR = path.join(root, 'workers/edge/public');
 
 export async function prepareWebAssets(): Promise<void> {
   // The package's "require" export is its UMD build (modern), which defines window.dashjs.

@@ -2,24 +2,24 @@ import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../core/problem.ts';
 import type { OriginDeps, OriginEnv } from './http/context.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
-import { requireOperator } from './http/operator.ts';
+import { requireOperator } from './http/operator-key.ts';
 import { auth } from './routes/auth.ts';
 import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
+import { edgeReports } from './routes/edge-reports.ts';
 import { experiments } from './routes/experiments.ts';
 import { health } from './routes/health.ts';
 import { history } from './routes/history.ts';
 import { home } from './routes/home.ts';
+import { metricsScrape } from './routes/metrics-scrape.ts';
 import { operator } from './routes/operator.ts';
 import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
-import { titles } from './routes/titles.ts';
+import { titleSummaries } from './routes/title-summaries.ts';
 import { createBreakers } from './telemetry/breakers.ts';
-import { edgeMetrics } from './telemetry/edge-metrics.ts';
 import { guardStores } from './telemetry/guarded-stores.ts';
 import { createMetrics } from './telemetry/metrics.ts';
-import { metricsRoute } from './telemetry/route.ts';
 
 /** The origin HTTP app: route groups mounted behind the service credential, one error handler. */
 export function createApp(origin: OriginDeps): Hono<OriginEnv> {
@@ -31,21 +31,21 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   app.route('/', health);
   // Prometheus scrape: operators only (OPERATOR_API_KEY), like the operator API; see the README.
   app.use('/metrics', requireOperator);
-  app.route('/metrics', metricsRoute);
+  app.route('/metrics', metricsScrape);
   app.use('/v1/*', requireServiceCredential);
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
   app.route('/v1/titles', catalog);
   // Routes only the edge and the progress buffer call, composed into the public API at the edge.
   app.use('/internal/v1/*', requireServiceCredential);
-  app.route('/internal/v1/titles', titles);
+  app.route('/internal/v1/titles', titleSummaries);
   app.route('/internal/v1/progress', progress);
   app.route('/internal/v1/continue-watching', continueWatching);
   app.route('/internal/v1/history', history);
   app.route('/internal/v1/home', home);
   app.route('/internal/v1/playback', playback);
   app.route('/internal/v1/experiments', experiments);
-  app.route('/internal/v1/edge-metrics', edgeMetrics);
+  app.route('/internal/v1/edge-metrics', edgeReports);
   // Operators only (OPERATOR_API_KEY); the edge has no route here.
   app.use('/operator/v1/*', requireOperator);
   app.route('/operator/v1', operator);

@@ -11,8 +11,8 @@ import { renderTemplate } from './template.ts';
 import type { Service } from './types.ts';
 
 export const CASSANDRA_CQL_PORT = 9042;
-export const CASSANDRA_STORAGE_PORT = 7000;
-export const CASSANDRA_JMX_PORT = 7199;
+const CASSANDRA_STORAGE_PORT = 7000;
+const CASSANDRA_JMX_PORT = 7199;
 export const CASSANDRA_DC = 'datacenter1';
 
 const MAIN_CLASS = 'org.apache.cassandra.service.CassandraDaemon';

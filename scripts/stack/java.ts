@@ -13,7 +13,7 @@ export interface Java {
 let checked: Promise<Java> | undefined;
 
 /** JAVA_HOME wins over PATH, like the upstream launch scripts. */
-export function javaBin(): string {
+function javaBin(): string {
   const home = process.env['JAVA_HOME'];
   return home ? join(home, 'bin', 'java') : 'java';
 }

@@ -13,7 +13,7 @@ import { renderTemplate } from './template.ts';
 import type { Log, Service } from './types.ts';
 
 export const KAFKA_BROKER_PORT = 9092;
-export const KAFKA_CONTROLLER_PORT = 9093;
+const KAFKA_CONTROLLER_PORT = 9093;
 
 const MAIN_CLASS = 'kafka.Kafka';
 

@@ -7,7 +7,7 @@ import type { ServiceName } from './types.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** scripts/stack/ -> repo root; derived from this file so the scripts work from any cwd. */
-export const repoRoot = resolve(here, '..', '..');
+const repoRoot = resolve(here, '..', '..');
 
 /** Committed inputs: Maven poms and config templates. */
 export const stackSourceDir = here;

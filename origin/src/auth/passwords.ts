@@ -7,7 +7,7 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOpti
 
 const KEY_LENGTH = 32;
 /** N=2^15, r=8: ~32 MiB and tens of milliseconds per hash on the reference machine. */
-export const DEFAULT_SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
+const DEFAULT_SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
 
 function scrypt(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   const options: ScryptOptions = { ...params, maxmem: 128 * params.N * params.r * 2 };

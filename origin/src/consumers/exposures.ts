@@ -18,7 +18,7 @@ const ExposureEvent = z.object({
   exposedAt: z.number().int().nonnegative(),
 });
 
-export async function handleExposureEvent(stores: Stores, log: Logger, value: Record<string, unknown>): Promise<void> {
+async function handleExposureEvent(stores: Stores, log: Logger, value: Record<string, unknown>): Promise<void> {
   const parsed = ExposureEvent.safeParse(value);
   if (!parsed.success) {
     // Not ours to understand: skip rather than stall the group.

@@ -19,7 +19,7 @@ export type Candidate =
   | { kind: 'resume'; itemId: string; title: Playable; entry: ProgressEntry }
   | { kind: 'next'; itemId: string; after: Playable; lastWatchedAt: number };
 
-export const nextKey = (t: { seriesId: string | null; seasonNumber: number | null; episodeNumber: number | null }) =>
+const nextKey = (t: { seriesId: string | null; seasonNumber: number | null; episodeNumber: number | null }) =>
   `${t.seriesId}:${t.seasonNumber}:${t.episodeNumber}`;
 
 export function planContinueWatching(

@@ -26,7 +26,7 @@ export const TRANSITIONS: Record<ExperimentStatus, readonly ExperimentStatus[]> 
 };
 
 /** Experiments that hold traffic: their layer ranges are taken, and their population must not move. */
-export const isLive = (e: Pick<Experiment, 'status'>) => e.status === 'running' || e.status === 'paused';
+const isLive = (e: Pick<Experiment, 'status'>) => e.status === 'running' || e.status === 'paused';
 
 type Definition = Omit<Experiment, 'status' | 'version' | 'createdAt' | 'updatedAt'>;
 
@@ -87,7 +87,7 @@ export function assertValidDefinition(d: Definition, planIds: readonly string[])
 }
 
 /** The bucket range an experiment takes in its layer. */
-export const layerRange = (e: Pick<Experiment, 'layerStart' | 'allocation'>) => ({
+const layerRange = (e: Pick<Experiment, 'layerStart' | 'allocation'>) => ({
   start: e.layerStart,
   end: e.layerStart + basisPoints(e.allocation),
 });

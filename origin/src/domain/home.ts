@@ -23,7 +23,7 @@ export interface RowSignals {
 }
 
 /** How much a row is worth to this profile, for the `personalized` order. */
-export function rowScore(row: HomeRow, signals: RowSignals): number {
+function rowScore(row: HomeRow, signals: RowSignals): number {
   const affinity = (items: readonly HomeItem[]) => {
     const total = [...signals.genreScores.values()].reduce((a, b) => a + b, 0) || 1;
     const sum = items.reduce(

@@ -1,11 +1,53 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ContinueWatchingQuery, type ContinueWatchingResponse } from '../../../core/progress.ts';
+import {
+  ContinueWatchingQuery,
+  type CompletionThresholds,
+  type ContinueWatchingItem,
+  type ContinueWatchingResponse,
+  type ProgressEntry,
+} from '../../../core/progress.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
+import { buildContinueWatching, planContinueWatching } from '../domain/continue-watching.ts';
+import { mergeStates } from '../domain/progress.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { jsonBody, optionalJsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
-import { continueWatchingFor } from '../services/continue-watching.ts';
+import type { Stores, TitleSummary } from '../stores/types.ts';
+
+/**
+ * Continue Watching for one profile: stored progress merged with the buffer's unflushed states.
+ * The homepage's Continue Watching row is this list too.
+ */
+export async function continueWatchingFor(
+  stores: Stores,
+  profile: { profileId: string; maturityLevel: number },
+  pending: readonly ProgressEntry[],
+  limit: number,
+  thresholds: CompletionThresholds,
+): Promise<{ items: ContinueWatchingItem[]; titles: Map<string, TitleSummary> }> {
+  const [stored, hidden] = await Promise.all([
+    stores.progress.listForProfile(profile.profileId),
+    stores.progress.hiddenItems(profile.profileId),
+  ]);
+  const states = mergeStates(stored, pending);
+  const titles = await stores.catalog.titleSummaries([...states.keys()]);
+  const candidates = planContinueWatching(states, titles, thresholds);
+  const afterRefs = candidates.flatMap((cand) =>
+    cand.kind === 'next' && cand.after.seriesId && cand.after.seasonNumber && cand.after.episodeNumber
+      ? [
+          {
+            seriesId: cand.after.seriesId,
+            seasonNumber: cand.after.seasonNumber,
+            episodeNumber: cand.after.episodeNumber,
+          },
+        ]
+      : [],
+  );
+  const next = await stores.catalog.nextEpisodes(afterRefs);
+  for (const summary of next.values()) titles.set(summary.id, summary);
+  return { items: buildContinueWatching(candidates, next, hidden, profile.maturityLevel, limit), titles };
+}
 
 const ItemParams = z.strictObject({ itemId: z.uuid() });
 const QUERY_BODY_BYTES = 256 * 1024;

@@ -3,8 +3,8 @@ import { HomeQuery, type HomeItem, type HomePage, type HomeRow } from '../../../
 import type { OriginDeps, OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
+import { continueWatchingFor } from './continue-watching.ts';
 import { choosePoster, dedupeRows, orderRows, topGenres } from '../domain/home.ts';
-import { continueWatchingFor } from '../services/continue-watching.ts';
 import type { HomeCandidate, Stores } from '../stores/types.ts';
 
 const PER_ROW = 12;
@@ -29,7 +29,7 @@ function toItem(c: HomeCandidate, posterUrl: string | null): HomeItem {
 }
 
 /** A generic page for any profile at this maturity level: what is trending and new. */
-export async function genericRows(stores: Stores, maxMaturityLevel: number): Promise<HomeRow[]> {
+async function genericRows(stores: Stores, maxMaturityLevel: number): Promise<HomeRow[]> {
   const [trending, fresh] = await Promise.all([
     stores.home.trending({ days: TRENDING_DAYS, limit: FETCH, maxMaturityLevel }),
     stores.home.newReleases({ limit: FETCH, maxMaturityLevel }),

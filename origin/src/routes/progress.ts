@@ -18,7 +18,7 @@ import type { EventMessage, ProgressRecord } from '../stores/types.ts';
 const FLUSH_BODY_BYTES = 256 * 1024;
 
 /** Stable per state, so a retried flush republishes the same ids and consumers can drop duplicates. */
-export const progressEventId = (r: ProgressRecord) =>
+const progressEventId = (r: ProgressRecord) =>
   `progress:${r.profileId}:${r.titleId}:${r.lastWatchedAt.getTime()}:${r.tie}`;
 
 function progressEvent(accountId: string, r: ProgressRecord): EventMessage {

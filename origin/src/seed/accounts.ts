@@ -63,7 +63,7 @@ export function demoAccountId(email: string): string {
 }
 
 /** Fixed profile id for an account email and profile name. */
-export function demoProfileId(email: string, profileName: string): string {
+function demoProfileId(email: string, profileName: string): string {
   return uuidV5(EDGEFLIX_SEED_NAMESPACE, `profile:${email}:${profileName}`);
 }
 

@@ -1,16 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import {
-  DEFAULT_EPOCH,
-  GENRES,
-  KIDS_MAX_LEVEL,
-  MATURITY_RATINGS,
-  PLANS,
-  TITLE_TABLES,
-  generateCatalog,
-  generateTitleBundles,
-  type Catalog,
-  type TitleRow,
-} from './catalog.ts';
+import { DEFAULT_EPOCH, generateCatalog, generateTitleBundles } from './catalog.ts';
+import { GENRES, KIDS_MAX_LEVEL, MATURITY_RATINGS, PLANS } from './reference.ts';
+import { TITLE_TABLES, type Catalog, type TitleRow } from './tables.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;

@@ -12,18 +12,17 @@
  */
 import type postgres from 'postgres';
 import { DEMO_ACCOUNTS, accountRow, profileRows } from './accounts.ts';
+import { generateTitleBundles, type CatalogOptions } from './catalog.ts';
+import { referenceData } from './reference.ts';
 import {
   TABLE_ORDER,
   TITLE_TABLES,
   appendTitleTables,
   emptyTitleTables,
-  generateTitleBundles,
-  referenceData,
-  type CatalogOptions,
   type CatalogTable,
   type RowOf,
   type TitleTables,
-} from './catalog.ts';
+} from './tables.ts';
 
 export type SeedPhase = 'reference' | 'catalog' | 'accounts';
 

@@ -10,7 +10,7 @@ const COLUMNS =
   'profile_id, title_id, series_id, content_type, position_seconds, duration_seconds, completed, device_id, last_watched_at, tie';
 
 /** The write timestamp of a record: event time and tie, as the coalescing rule orders them. */
-export function recordTimestamp(r: Pick<ProgressRecord, 'lastWatchedAt' | 'tie'>): bigint {
+function recordTimestamp(r: Pick<ProgressRecord, 'lastWatchedAt' | 'tie'>): bigint {
   return writeTimestampMicros({ eventTime: r.lastWatchedAt.getTime(), tie: r.tie });
 }
 

@@ -35,11 +35,11 @@ const toCard = (r: CardRow): TitleCard => ({
 });
 
 /** Title list cursor: the last card's (added_at, id), base64url. */
-export function encodeTitleCursor(r: { added_at: Date; id: string }): string {
+function encodeTitleCursor(r: { added_at: Date; id: string }): string {
   return Buffer.from(`${r.added_at.toISOString()}|${r.id}`).toString('base64url');
 }
 
-export function decodeTitleCursor(cursor: string): { addedAt: Date; id: string } | null {
+function decodeTitleCursor(cursor: string): { addedAt: Date; id: string } | null {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const addedAt = new Date(at ?? '');
   if (!id || Number.isNaN(addedAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) return null;

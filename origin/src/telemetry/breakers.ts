@@ -22,7 +22,7 @@ export interface BreakerSettings {
 }
 
 /** Budgets per dependency: no request waits on a dead dependency longer than these. */
-export const BREAKER_DEFAULTS: Record<Service, BreakerSettings> = {
+const BREAKER_DEFAULTS: Record<Service, BreakerSettings> = {
   postgres: { timeoutMs: 5000, errorThresholdPercentage: 50, volumeThreshold: 5, windowMs: 10_000, resetMs: 5000 },
   cassandra: { timeoutMs: 5000, errorThresholdPercentage: 50, volumeThreshold: 5, windowMs: 10_000, resetMs: 5000 },
   kafka: { timeoutMs: 8000, errorThresholdPercentage: 50, volumeThreshold: 5, windowMs: 10_000, resetMs: 5000 },

@@ -12,7 +12,7 @@ const PASS_THROUGH = new Set<PropertyKey>(['ping', 'close', 'subscribe']);
 type StoreName = Exclude<keyof Stores, 'mode' | 'readiness' | 'close'>;
 
 /** Which dependency backs each store in each mode. */
-export function serviceOf(store: StoreName, mode: Stores['mode']): Service {
+function serviceOf(store: StoreName, mode: Stores['mode']): Service {
   if (mode === 'real' && store === 'progress') return 'cassandra';
   if (mode === 'real' && store === 'events') return 'kafka';
   return 'postgres';

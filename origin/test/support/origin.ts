@@ -16,7 +16,7 @@ import { freshDatabase, freshKeyspace, freshTopicPrefix, requireStack } from './
 
 export const TEST_TOKEN_SETTINGS = { issuer: 'edgeflix', audience: 'edgeflix-api' };
 /** Small catalog: enough rows for every query shape, quick to seed. */
-export const TEST_CATALOG_TITLES = 12;
+const TEST_CATALOG_TITLES = 12;
 
 export interface TestOrigin {
   deps: OriginDeps;
@@ -24,7 +24,7 @@ export interface TestOrigin {
   stop(): Promise<void>;
 }
 
-export async function createTestOrigin(options: {
+async function createTestOrigin(options: {
   mode: 'real' | 'embedded';
   keys: TestKeys;
   databaseUrl?: string;

@@ -12,7 +12,7 @@ export interface PlaybackFixtures {
 }
 
 /** The sample source under another title id, its representation ids shifted by `offset`. */
-export function shiftedSource(titleId: string, offset: number, rating: string): PlaybackSource {
+function shiftedSource(titleId: string, offset: number, rating: string): PlaybackSource {
   const source = sampleSource();
   const id = (old: string) => fixtureId(Number.parseInt(old.slice(-12), 16) + offset);
   const key = (old: string) => old.replace(FIXTURE_TITLE_ID, titleId);

@@ -13,7 +13,7 @@ import {
 } from '../../../core/edge-metrics.ts';
 import { jsonBody } from '../http/body.ts';
 import type { OriginEnv } from '../http/context.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
 
 const REPORT_BYTES = 512 * 1024;
 
@@ -50,7 +50,7 @@ function labelsFor(allowed: readonly string[], given: Record<string, string>): R
   return Object.fromEntries([['source', 'edge'], ...allowed.map((k) => [k, given[k] ?? ''])]);
 }
 
-export const edgeMetrics = new Hono<OriginEnv>().post('/', async (c) => {
+export const edgeReports = new Hono<OriginEnv>().post('/', async (c) => {
   const report = await jsonBody(c, EdgeMetricsReport, 'edge metrics report', REPORT_BYTES);
   const { metrics } = c.get('deps');
   for (const { name, labels, value } of report.counters) {

@@ -6,7 +6,7 @@ import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
 
 /** What the edge needs to accept a heartbeat for a title: kind, series, duration, maturity level. */
-export const titles = new Hono<OriginEnv>().get('/:titleId/summary', async (c) => {
+export const titleSummaries = new Hono<OriginEnv>().get('/:titleId/summary', async (c) => {
   const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
   const summary = (await c.get('deps').stores.catalog.titleSummaries([titleId])).get(titleId);
   if (!summary) throw new HttpError('not_found', `No title ${titleId}`);

@@ -6,7 +6,7 @@ import type { OriginEnv } from './context.ts';
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /** Compares secrets in time independent of where they differ (digests first, so lengths match too). */
-export function sameSecret(given: string, expected: string): boolean {
+function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
