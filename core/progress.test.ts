@@ -1,12 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  acceptHeartbeat,
   completionThresholds,
   DEFAULT_COMPLETION_THRESHOLDS,
   isCompleted,
+  MAX_FUTURE_SKEW_MS,
+  POSITION_TOLERANCE_SECONDS,
   progressView,
   resumeAt,
   type CompletionThresholds,
+  type Heartbeat,
   type PlayableType,
   type ProgressEntry,
 } from './progress.ts';
@@ -80,5 +84,49 @@ describe('completionThresholds', () => {
   it('refuses a value out of bounds or not a number, naming the variable', () => {
     expect(() => completionThresholds({ COMPLETION_THRESHOLD_EPISODE: '0.2' })).toThrow(/COMPLETION_THRESHOLD_EPISODE/);
     expect(() => completionThresholds({ COMPLETION_THRESHOLD_MOVIE: 'most' })).toThrow(/COMPLETION_THRESHOLD_MOVIE/);
+  });
+});
+
+describe('accepting a heartbeat', () => {
+  const RECEIVED = 1_700_000_000_000;
+  const beat = (positionSeconds: number, durationSeconds: number, eventTime = RECEIVED): Heartbeat => ({
+    titleId: TITLE,
+    positionSeconds,
+    durationSeconds,
+    eventTime,
+    deviceId: 'tv',
+  });
+  /** A heartbeat the schema takes: any declared duration, a position up to it plus the tolerance. */
+  const declared = fc
+    .tuple(fc.double({ min: 0.001, max: 50_000, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }))
+    .map(([d, f]) => ({ durationSeconds: d, positionSeconds: f * (d + POSITION_TOLERANCE_SECONDS) }));
+  const catalog = fc.double({ min: 1, max: 20_000, noNaN: true });
+
+  it('judges completion on the catalog duration, whatever duration the client declares', () => {
+    fc.assert(
+      fc.property(declared, declared, catalog, type, thresholds, (a, b, duration, t, th) => {
+        const accepted = acceptHeartbeat(beat(a.positionSeconds, a.durationSeconds), duration, RECEIVED);
+        expect(accepted.durationSeconds).toBe(duration);
+        expect(accepted.positionSeconds).toBe(Math.min(a.positionSeconds, duration));
+        // The same position with any other declared duration reads the same.
+        const other = acceptHeartbeat(beat(a.positionSeconds, b.durationSeconds), duration, RECEIVED);
+        expect(isCompleted(other, t, th)).toBe(isCompleted(accepted, t, th));
+      }),
+    );
+  });
+
+  it('never counts one second of a declared one-second title as watching a long one', () => {
+    const accepted = acceptHeartbeat(beat(1, 1), 60, RECEIVED);
+    expect(accepted).toMatchObject({ positionSeconds: 1, durationSeconds: 60 });
+    expect(progressView({ ...accepted, tie: 0 }, 'movie', DEFAULT_COMPLETION_THRESHOLDS).completed).toBe(false);
+  });
+
+  it('never dates a heartbeat later than the edge received it, and leaves an honest one alone', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -MAX_FUTURE_SKEW_MS, max: MAX_FUTURE_SKEW_MS }), (skew) => {
+        const accepted = acceptHeartbeat(beat(10, 100, RECEIVED + skew), 100, RECEIVED);
+        expect(accepted.eventTime).toBe(skew > 0 ? RECEIVED : RECEIVED + skew);
+      }),
+    );
   });
 });

@@ -59,6 +59,37 @@ export function eventTimeProblem(eventTime: number, now: number): string | null 
   return null;
 }
 
+/**
+ * A state on the catalog's duration: the duration a client declares never decides anything.
+ * Players report the duration of the media they decoded, which normally differs slightly from
+ * the catalog's (encoder padding, a trimmed credit roll), so a disagreeing declaration is neither
+ * refused nor trusted: it is replaced by the catalog's, and the position is clamped to it. So
+ * `{"positionSeconds":1,"durationSeconds":1}` on a 60 s title is 1 s of 60, not a completion.
+ * A title without a catalog duration (a series, which holds no progress) is left as it is.
+ */
+export function onCatalogDuration<T extends Pick<ProgressEntry, 'positionSeconds' | 'durationSeconds'>>(
+  state: T,
+  catalogDurationSeconds: number | null,
+): T {
+  if (catalogDurationSeconds === null || !(catalogDurationSeconds > 0)) return state;
+  return {
+    ...state,
+    durationSeconds: catalogDurationSeconds,
+    positionSeconds: Math.min(state.positionSeconds, catalogDurationSeconds),
+  };
+}
+
+/**
+ * A heartbeat as the edge accepts it, `receivedAt` being when the edge received it: on the
+ * catalog's duration, and with its event time no later than `receivedAt`. A device clock up to
+ * `MAX_FUTURE_SKEW_MS` ahead is tolerated (not refused), but its heartbeats cannot claim to be
+ * from later than they arrived: otherwise one would outrank every real heartbeat sent after it
+ * for minutes. Real clocks are behind the edge's by the network delay, so this rarely changes one.
+ */
+export function acceptHeartbeat(hb: Heartbeat, catalogDurationSeconds: number | null, receivedAt: number): Heartbeat {
+  return { ...onCatalogDuration(hb, catalogDurationSeconds), eventTime: Math.min(hb.eventTime, receivedAt) };
+}
+
 /** The latest state of one title for one profile, as buffered and flushed. */
 export const ProgressEntry = z.strictObject({
   titleId: uuid,

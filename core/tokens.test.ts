@@ -7,6 +7,9 @@ import {
   identityOf,
   importUserTokenSigner,
   isProfile,
+  ACCOUNT_TOKEN_TTL_S,
+  CLOCK_TOLERANCE_S,
+  PROFILE_TOKEN_TTL_S,
   signServiceToken,
   signUserToken,
   userTokenVerifier,
@@ -97,6 +100,52 @@ describe('user tokens', () => {
     expect((await rejection(verify(token))).status).toBe(401);
   });
 
+  /** A token signed with the trusted key, with the given header and time claims. */
+  async function forged(
+    header: { kid?: string },
+    times: { iat?: number; exp: number },
+    claims: object = profileClaims,
+  ) {
+    const jwt = new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'ES256', ...header })
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setExpirationTime(times.exp);
+    if (times.iat !== undefined) jwt.setIssuedAt(times.iat);
+    return jwt.sign(signer.key);
+  }
+  const nowS = () => Math.floor(Date.now() / 1000);
+
+  it('without a kid in the protected header are refused, even when the key set has one key', async () => {
+    const token = await forged({}, { iat: nowS(), exp: nowS() + 600 });
+    const err = await rejection(verify(token));
+    expect(err).toMatchObject({ status: 401, code: 'invalid_token' });
+    expect(err.message).toMatch(/kid/);
+  });
+
+  it('living longer than their type allows are refused: exp 100 years ahead, or past the TTL plus tolerance', async () => {
+    const iat = nowS();
+    const century = await forged({ kid: 'k1' }, { iat, exp: iat + 100 * 365 * 24 * 3600 });
+    expect((await rejection(verify(century))).code).toBe('invalid_token');
+    const account = { ...profileClaims, scope: 'account' as const, pid: undefined, mat: undefined };
+    const accountHour = await forged({ kid: 'k1' }, { iat, exp: iat + PROFILE_TOKEN_TTL_S }, account);
+    expect((await rejection(verify(accountHour))).code).toBe('invalid_token');
+    const profileHour = await forged({ kid: 'k1' }, { iat, exp: iat + PROFILE_TOKEN_TTL_S + CLOCK_TOLERANCE_S });
+    await expect(verify(profileHour)).resolves.toMatchObject({ pid: profile });
+    const accountToken = await forged({ kid: 'k1' }, { iat, exp: iat + ACCOUNT_TOKEN_TTL_S }, account);
+    await expect(verify(accountToken)).resolves.toMatchObject({ scope: 'account' });
+  });
+
+  it('issued in the future beyond the clock tolerance, or without iat, are refused', async () => {
+    const ahead = nowS() + CLOCK_TOLERANCE_S + 60;
+    expect((await rejection(verify(await forged({ kid: 'k1' }, { iat: ahead, exp: ahead + 600 })))).code).toBe(
+      'invalid_token',
+    );
+    const within = nowS() + CLOCK_TOLERANCE_S - 5;
+    await expect(verify(await forged({ kid: 'k1' }, { iat: within, exp: within + 600 }))).resolves.toBeDefined();
+    expect((await rejection(verify(await forged({ kid: 'k1' }, { exp: nowS() + 600 })))).code).toBe('invalid_token');
+  });
+
   it('for another audience or issuer are refused', async () => {
     const a = await signUserToken(profileClaims, signer, { ...settings, audience: 'someone-else' });
     const b = await signUserToken(profileClaims, signer, { ...settings, issuer: 'someone-else' });
@@ -143,6 +192,35 @@ describe('service credentials', () => {
   it('are refused with another secret', async () => {
     const token = await signServiceToken({ htm: req.method, htu: req.pathAndQuery, rid: 'r-12345678' }, secret);
     await rejection(verifyServiceToken(token, 't'.repeat(40), req));
+  });
+
+  it('are bound to the exact body bytes: another body, or none, is refused', async () => {
+    const body = '{"batchId":"b","entries":[]}';
+    const token = await signServiceToken({ htm: req.method, htu: req.pathAndQuery, rid: 'r-1' }, secret, { body });
+    await expect(
+      verifyServiceToken(token, secret, { ...req, body: new TextEncoder().encode(body) }),
+    ).resolves.toBeDefined();
+    await expect(verifyServiceToken(token, secret, { ...req, body: async () => body })).resolves.toBeDefined();
+    for (const other of [`${body} `, '{"batchId":"c","entries":[]}', undefined]) {
+      expect((await rejection(verifyServiceToken(token, secret, { ...req, body: other }))).code).toBe('invalid_token');
+    }
+  });
+
+  it('carry a fresh jti each, and a lifetime of at most the service TTL', async () => {
+    const mint = () => signServiceToken({ htm: req.method, htu: req.pathAndQuery, rid: 'r-1' }, secret);
+    const [a, b] = await Promise.all([mint(), mint()]);
+    const [ca, cb] = [await verifyServiceToken(a!, secret, req), await verifyServiceToken(b!, secret, req)];
+    expect(ca.jti).not.toBe(cb.jti);
+    const iat = Math.floor(Date.now() / 1000);
+    const long = await new SignJWT({ htm: req.method, htu: req.pathAndQuery, rid: 'r', bdy: ca.bdy })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('edgeflix-edge')
+      .setAudience('edgeflix-origin')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 3600)
+      .setJti(crypto.randomUUID())
+      .sign(new TextEncoder().encode(secret));
+    expect((await rejection(verifyServiceToken(long, secret, req))).code).toBe('invalid_token');
   });
 });
 

@@ -11,6 +11,9 @@ import {
   type JWK,
   importJWK,
   createLocalJWKSet,
+  base64url,
+  type JWTPayload,
+  type JWTVerifyGetKey,
 } from 'jose';
 import { z } from 'zod';
 import { HttpError } from './problem.ts';
@@ -57,6 +60,11 @@ export const ServiceClaims = z.object({
   htm: z.string(),
   htu: z.string(),
   rid: z.string(),
+  /** base64url SHA-256 of the exact body bytes sent (of no bytes, without a body). */
+  bdy: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  /** Unique per credential: the origin refuses a second request with the same one. */
+  jti: z.string().min(16).max(64),
+  exp: z.number().int(),
   sub: uuid.optional(),
   pid: uuid.optional(),
   mat: z.number().int().optional(),
@@ -139,12 +147,39 @@ export async function signUserToken(
   return { token, expiresAt: new Date((iat + ttl) * 1000) };
 }
 
-/** A verifier for user tokens against a public JWKS (several keys during a rotation). */
+/**
+ * Why a verified token's lifetime is unacceptable, or null: it must have been issued no later
+ * than now (plus the clock tolerance) and live no longer than its type's TTL (plus the tolerance).
+ * A signature alone does not bound either: a leaked key could mint a token for a century.
+ */
+export function lifetimeProblem(
+  payload: Pick<JWTPayload, 'iat' | 'exp'>,
+  ttlSeconds: number,
+  now: Date,
+): string | null {
+  const { iat, exp } = payload;
+  if (iat === undefined || exp === undefined) return 'Token must carry "iat" and "exp"';
+  if (iat > Math.floor(now.getTime() / 1000) + CLOCK_TOLERANCE_S) return 'Token claim "iat" is in the future';
+  if (exp - iat > ttlSeconds + CLOCK_TOLERANCE_S) return 'Token lives longer than its type allows';
+  return null;
+}
+
+/**
+ * A verifier for user tokens against a public JWKS (several keys during a rotation). The key is
+ * chosen by the protected header's `kid`, which is required: without it jose would try the one
+ * key of a single-key set, and a rotation would silently accept tokens naming no key at all.
+ */
 export function userTokenVerifier(jwks: JSONWebKeySet, settings: UserTokenSettings) {
   const keySet = createLocalJWKSet(jwks);
+  const byKid: JWTVerifyGetKey = (header, token) => {
+    if (typeof header?.kid !== 'string' || header.kid === '') {
+      throw new HttpError('invalid_token', 'Token header must name its key ("kid")');
+    }
+    return keySet(header, token);
+  };
   return async (token: string, now?: Date): Promise<UserClaims> => {
     const { payload } = await verifyOrThrow(() =>
-      jwtVerify(token, keySet, {
+      jwtVerify(token, byKid, {
         algorithms: [USER_TOKEN_ALG],
         issuer: settings.issuer,
         audience: settings.audience,
@@ -155,6 +190,9 @@ export function userTokenVerifier(jwks: JSONWebKeySet, settings: UserTokenSettin
     );
     const parsed = UserClaims.safeParse(payload);
     if (!parsed.success) throw new HttpError('invalid_token', 'Token claims are not an edgeflix user token');
+    const ttl = parsed.data.scope === 'account' ? ACCOUNT_TOKEN_TTL_S : PROFILE_TOKEN_TTL_S;
+    const problem = lifetimeProblem(payload, ttl, now ?? new Date());
+    if (problem) throw new HttpError('invalid_token', problem);
     return parsed.data;
   };
 }
@@ -184,27 +222,46 @@ function secretKey(secret: string): Promise<HmacKey> {
   return key;
 }
 
-/** Mints the short-lived credential the edge sends with every origin call, bound to that request. */
+/** Body bytes as sent: a string is sent as its UTF-8 encoding. */
+export type BodyBytes = string | Uint8Array;
+
+/** base64url SHA-256 of the body bytes: the service credential's `bdy`. One hash per request. */
+export async function bodyDigest(body: BodyBytes = new Uint8Array()): Promise<string> {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}
+
+/**
+ * Mints the short-lived credential the edge sends with every origin call, bound to that request:
+ * its method, path, request id, the digest of the exact body bytes sent, and a fresh `jti`.
+ */
 export async function signServiceToken(
-  claims: Omit<ServiceClaims, 'iss' | 'aud'>,
+  claims: Omit<ServiceClaims, 'iss' | 'aud' | 'bdy' | 'jti' | 'exp'>,
   secret: string,
-  now = Date.now(),
+  options: { body?: BodyBytes | undefined; now?: number | undefined } = {},
 ): Promise<string> {
-  const iat = Math.floor(now / 1000);
-  return new SignJWT({ ...claims })
+  const iat = Math.floor((options.now ?? Date.now()) / 1000);
+  return new SignJWT({ ...claims, bdy: await bodyDigest(options.body) })
     .setProtectedHeader({ alg: SERVICE_TOKEN_ALG, typ: 'JWT' })
     .setIssuer(SERVICE_ISSUER)
     .setAudience(SERVICE_AUDIENCE)
     .setIssuedAt(iat)
     .setExpirationTime(iat + SERVICE_TOKEN_TTL_S)
+    .setJti(crypto.randomUUID())
     .sign(await secretKey(secret));
 }
 
-/** Verifies a service credential and that it was minted for this method and path. */
+/**
+ * Verifies a service credential and that it was minted for this method, path and body (the raw
+ * bytes received; a function is called only once the signature holds, so nobody without the
+ * secret makes the verifier read a body). Refusing a replayed `jti` needs memory of what was
+ * seen: the origin's job.
+ */
 export async function verifyServiceToken(
   token: string,
   secret: string,
-  request: { method: string; pathAndQuery: string },
+  request: { method: string; pathAndQuery: string; body?: BodyBytes | (() => Promise<BodyBytes>) | undefined },
+  now = new Date(),
 ): Promise<ServiceClaims> {
   const key = await secretKey(secret);
   const { payload } = await verifyOrThrow(() =>
@@ -212,14 +269,21 @@ export async function verifyServiceToken(
       algorithms: [SERVICE_TOKEN_ALG],
       issuer: SERVICE_ISSUER,
       audience: SERVICE_AUDIENCE,
-      requiredClaims: ['exp', 'iat'],
+      requiredClaims: ['exp', 'iat', 'jti'],
       clockTolerance: CLOCK_TOLERANCE_S,
+      currentDate: now,
     }),
   );
   const parsed = ServiceClaims.safeParse(payload);
   if (!parsed.success) throw new HttpError('invalid_token', 'Service credential claims are malformed');
+  const problem = lifetimeProblem(payload, SERVICE_TOKEN_TTL_S, now);
+  if (problem) throw new HttpError('invalid_token', problem);
   if (parsed.data.htm !== request.method || parsed.data.htu !== request.pathAndQuery) {
     throw new HttpError('invalid_token', 'Service credential was issued for another request');
+  }
+  const body = typeof request.body === 'function' ? await request.body() : request.body;
+  if (parsed.data.bdy !== (await bodyDigest(body))) {
+    throw new HttpError('invalid_token', 'Service credential was issued for another body');
   }
   return parsed.data;
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { HttpError, problemResponse } from '../../core/problem.ts';
 import type { OriginDeps, OriginEnv } from './http/context.ts';
+import { ProfileOwners, SeenCredentials } from './http/credential-checks.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
 import { requireOperator } from './http/operator-key.ts';
 import { auth } from './routes/auth.ts';
@@ -25,7 +26,15 @@ import { createMetrics } from './telemetry/metrics.ts';
 export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   const metrics = createMetrics();
   const breakers = createBreakers(metrics, origin.log, origin.breakerSettings);
-  const deps = { ...origin, stores: guardStores(origin.stores, metrics, breakers), metrics, breakers };
+  const stores = guardStores(origin.stores, metrics, breakers);
+  const deps = {
+    ...origin,
+    stores,
+    metrics,
+    breakers,
+    seenCredentials: new SeenCredentials(),
+    profileOwners: new ProfileOwners((profileId) => stores.accounts.profileOwner(profileId)),
+  };
   const app = new Hono<OriginEnv>();
   app.use('*', requestContext(deps));
   app.route('/', health);

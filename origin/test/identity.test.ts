@@ -1,5 +1,6 @@
 import { decodeJwt, jwtVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signServiceToken } from '../../core/tokens.ts';
 import { asEdge } from './support/as-edge.ts';
 import type { TestKeys } from './support/keys.ts';
 import { realTestOrigin, TEST_TOKEN_SETTINGS, type TestOrigin } from './support/origin.ts';
@@ -116,6 +117,57 @@ describe('service credential', () => {
       credentialFor: { method: 'GET', path: '/v1/profiles' },
     });
     await expectProblem(res, 401, 'invalid_token');
+  });
+
+  it('is bound to the exact body bytes it was minted for (401 for any other body)', async () => {
+    const res = await call({
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: DEMO,
+      credentialBody: JSON.stringify(FAMILY),
+    });
+    await expectProblem(res, 401, 'invalid_token');
+    const spaced = await call({
+      method: 'POST',
+      path: '/v1/auth/login',
+      rawBody: `${JSON.stringify(DEMO)} `,
+      credentialBody: JSON.stringify(DEMO),
+    });
+    await expectProblem(spaced, 401, 'invalid_token');
+  });
+
+  it('is refused when replayed (401), even for the very request it was minted for', async () => {
+    const body = JSON.stringify(DEMO);
+    const token = await signServiceToken(
+      { htm: 'POST', htu: '/v1/auth/login', rid: 'test-replay-0001' },
+      keys.serviceSecret,
+      {
+        body,
+      },
+    );
+    const send = () =>
+      origin.app.request('/v1/auth/login', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
+    expect((await send()).status).toBe(200);
+    await expectProblem(await send(), 401, 'invalid_token');
+  });
+
+  it("is refused (403) when the profile it names belongs to another account, and passes for the account's own", async () => {
+    const demoSub = decodeJwt(await login(DEMO)).sub!;
+    const familySub = decodeJwt(await login(FAMILY)).sub!;
+    const profilesOf = async (sub: string) =>
+      ((await (await call({ path: '/v1/profiles', sub })).json()) as { profiles: { id: string }[] }).profiles;
+    const foreign = (await profilesOf(familySub))[0]!.id;
+    const own = (await profilesOf(demoSub))[0]!.id;
+    const path = '/internal/v1/history?limit=1';
+    // Twice: the second answer comes from the origin's cache of profile owners.
+    for (let i = 0; i < 2; i++) {
+      await expectProblem(await call({ path, sub: demoSub, pid: foreign, mat: 50 }), 403, 'forbidden');
+      expect((await call({ path, sub: demoSub, pid: own, mat: 50 })).status).toBe(200);
+    }
   });
 
   it('expires', async () => {

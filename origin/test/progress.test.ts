@@ -95,6 +95,22 @@ describe('flush', () => {
     });
   });
 
+  it('judges completion on the catalog duration, not the one the flush declares, and clamps the position', async () => {
+    const p = randomUUID();
+    const other = randomUUID();
+    await flush(p, [entry(t.movie, 1, 1, T0)]);
+    await flush(other, [entry(t.movie, 90_000, 90_000, T0)]);
+    expect(await origin.deps.stores.progress.get(p, t.movie)).toMatchObject({
+      positionSeconds: 1,
+      durationSeconds: 6000,
+      completed: false,
+    });
+    expect(await origin.deps.stores.progress.get(other, t.movie)).toMatchObject({
+      positionSeconds: 6000,
+      durationSeconds: 6000,
+    });
+  });
+
   it('drops unknown titles and series ids but acknowledges the rest', async () => {
     const unknown = randomUUID();
     const ack = await flush(randomUUID(), [
@@ -189,6 +205,17 @@ describe('progress query', () => {
     });
     const { progress } = (await res.json()) as { progress: { positionSeconds: number; progressPercent: number }[] };
     expect(progress).toEqual([expect.objectContaining({ positionSeconds: 1200, progressPercent: 20 })]);
+  });
+
+  it('reads a pending state on the catalog duration, not the one it declares', async () => {
+    const res = await asProfile(randomUUID())({
+      method: 'POST',
+      path: '/internal/v1/progress/query',
+      body: { titleIds: [t.movie], pending: [entry(t.movie, 1, 1, T0)] },
+    });
+    expect(((await res.json()) as { progress: unknown[] }).progress).toEqual([
+      expect.objectContaining({ positionSeconds: 1, durationSeconds: 6000, completed: false }),
+    ]);
   });
 });
 

@@ -41,19 +41,21 @@ export async function originFetch(env: OriginBindings, request: OriginRequest): 
 }
 
 async function fetchOrigin(env: OriginBindings, request: OriginRequest): Promise<Response> {
-  const credential = await mintServiceCredential(env.SERVICE_TOKEN_SECRET, request);
+  // Serialized once: the credential binds the digest of exactly these bytes.
+  const body = request.body !== undefined ? JSON.stringify(request.body) : undefined;
+  const credential = await mintServiceCredential(env.SERVICE_TOKEN_SECRET, { ...request, body });
   const headers = new Headers({
     authorization: `Bearer ${credential}`,
     [REQUEST_ID_HEADER]: request.requestId,
     accept: 'application/json',
   });
-  if (request.body !== undefined) headers.set('content-type', 'application/json');
+  if (body !== undefined) headers.set('content-type', 'application/json');
   let response: Response;
   try {
     response = await fetch(new URL(request.path, env.ORIGIN_URL), {
       method: request.method,
       headers,
-      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+      ...(body !== undefined ? { body } : {}),
       signal: AbortSignal.timeout(request.timeoutMs ?? (Number(env.ORIGIN_TIMEOUT_MS) || 5000)),
     });
   } catch (err) {

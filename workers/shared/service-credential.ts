@@ -1,6 +1,7 @@
 /**
- * The service credential every call to the origin carries: a short-lived HS256 token bound to the
- * call's method, path and request id and naming who is calling (see core/tokens.ts).
+ * The service credential every call to the origin carries: a short-lived, single-use HS256 token
+ * bound to the call's method, path, request id and body bytes, naming who is calling (see
+ * core/tokens.ts).
  */
 import { identityClaims, signServiceToken, type AccountIdentity, type Identity } from '../../core/tokens.ts';
 
@@ -13,6 +14,8 @@ export interface CredentialFor {
   path: string;
   requestId: string;
   caller?: OriginCaller | undefined;
+  /** The exact body bytes to be sent (none: an empty body). */
+  body?: string | undefined;
 }
 
 /** Mints the credential for one origin call with the shared secret (`SERVICE_TOKEN_SECRET`). */
@@ -20,5 +23,6 @@ export function mintServiceCredential(secret: string, call: CredentialFor): Prom
   return signServiceToken(
     { htm: call.method, htu: call.path, rid: call.requestId, ...(call.caller ? identityClaims(call.caller) : {}) },
     secret,
+    { body: call.body },
   );
 }

@@ -91,14 +91,16 @@ export const FLUSH_PATH = '/internal/v1/progress/flush';
 /** Progress as stored at the origin (Cassandra), asked directly: nothing from the buffer merged in. */
 export async function storedProgress(owner: Identity, titleIds: string[]): Promise<Map<string, ProgressView>> {
   const path = '/internal/v1/progress/query';
+  const body = JSON.stringify({ titleIds, pending: [] });
   const credential = await signServiceToken(
     { htm: 'POST', htu: path, rid: 'test-stored-progress', sub: owner.accountId, pid: owner.profileId, mat: 50 },
     env.SERVICE_TOKEN_SECRET,
+    { body },
   );
   const res = await fetch(new URL(path, env.TEST_ORIGIN_URL), {
     method: 'POST',
     headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ titleIds, pending: [] }),
+    body,
   });
   if (res.status !== 200) throw new Error(`origin answered ${res.status}: ${await res.text()}`);
   const { progress } = (await res.json()) as { progress: ProgressView[] };

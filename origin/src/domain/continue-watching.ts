@@ -7,6 +7,7 @@
 import {
   CONTINUE_WATCHING_MIN_FRACTION,
   isCompleted,
+  onCatalogDuration,
   type CompletionThresholds,
   type ContinueWatchingItem,
   type ProgressEntry,
@@ -28,9 +29,11 @@ export function planContinueWatching(
   thresholds: CompletionThresholds,
 ): Candidate[] {
   const latestPerItem = new Map<string, { title: Playable; entry: ProgressEntry }>();
-  for (const entry of states.values()) {
-    const title = titles.get(entry.titleId);
+  for (const state of states.values()) {
+    const title = titles.get(state.titleId);
     if (!title || title.type === 'series') continue;
+    // Buffered states come from the caller: judged, like stored ones, on the catalog's duration.
+    const entry = onCatalogDuration(state, title.durationSeconds);
     const itemId = title.seriesId ?? title.id;
     const current = latestPerItem.get(itemId);
     if (!current || entry.eventTime > current.entry.eventTime)

@@ -6,6 +6,7 @@ import {
   compareEntries,
   isCompleted,
   MAX_FUTURE_SKEW_MS,
+  onCatalogDuration,
   type CompletionThresholds,
   type ProgressEntry,
 } from '../../../core/progress.ts';
@@ -19,14 +20,19 @@ export function clampEventTime(eventTime: number, now: number): number {
   return eventTime > now + MAX_FUTURE_SKEW_MS ? now : eventTime;
 }
 
-/** A buffered state of a playable title as the record to write. */
+/**
+ * A buffered state of a playable title as the record to write. The duration stored, and the one
+ * completion is judged by, is the catalog's (core's `onCatalogDuration`): the edge already
+ * replaced the client's, and the origin does not trust whoever called the flush to have done so.
+ */
 export function toRecord(
   profileId: string,
-  entry: ProgressEntry,
+  flushed: ProgressEntry,
   title: TitleSummary & { type: 'movie' | 'episode' },
   thresholds: CompletionThresholds,
   now: number,
 ): ProgressRecord {
+  const entry = onCatalogDuration(flushed, title.durationSeconds);
   return {
     profileId,
     titleId: entry.titleId,

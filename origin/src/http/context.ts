@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AccountIdentity, Identity, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
 import type { CompletionThresholds } from '../../../core/progress.ts';
 import type { Logger } from '../log.ts';
+import type { ProfileOwners, SeenCredentials } from './credential-checks.ts';
 import type { Stores } from '../stores/types.ts';
 import type { BreakerSettings, Breakers } from '../telemetry/breakers.ts';
 import type { Metrics, Service } from '../telemetry/metrics.ts';
@@ -25,6 +26,10 @@ export interface OriginDeps {
 export interface AppDeps extends OriginDeps {
   metrics: Metrics;
   breakers: Breakers;
+  /** Service credential ids already used (replays are refused). */
+  seenCredentials: SeenCredentials;
+  /** Which account each profile belongs to, cached. */
+  profileOwners: ProfileOwners;
 }
 
 export interface OriginEnv {

@@ -9,7 +9,7 @@ import {
   type AccountIdentity,
   type Identity,
 } from '../../../core/tokens.ts';
-import type { AppDeps, OriginEnv } from './context.ts';
+import type { AppContext, AppDeps, OriginEnv } from './context.ts';
 
 /** Makes the dependencies and a request id available, and logs each request once it is answered. */
 export function requestContext(deps: AppDeps) {
@@ -37,20 +37,67 @@ export function requestContext(deps: AppDeps) {
   });
 }
 
+/** No origin route takes a larger body (the flush's 256 KiB is the largest). */
+export const MAX_SIGNED_BODY_BYTES = 1024 * 1024;
+
 /**
  * Every /v1 route is reachable only with the edge's service credential, minted for this exact
- * method and path. Identity comes from its claims, never from request fields.
+ * method, path and body, and used once. Identity comes from its claims, never from request
+ * fields, and a profile it names must belong to the account it names (403 otherwise). A profile
+ * PostgreSQL does not know passes: it belongs to no other account (test owners are such ids).
  */
 export const requireServiceCredential = createMiddleware<OriginEnv>(async (c, next) => {
   const token = bearerToken(c.req.header('authorization'));
   const url = new URL(c.req.url);
-  const claims = await verifyServiceToken(token, c.get('deps').serviceSecret, {
+  const { serviceSecret, seenCredentials, profileOwners } = c.get('deps');
+  const claims = await verifyServiceToken(token, serviceSecret, {
     method: c.req.method,
     pathAndQuery: url.pathname + url.search,
+    body: () => takeRawBody(c),
   });
-  c.set('caller', identityOf(claims));
+  if (!seenCredentials.claim(claims.jti, claims.exp)) {
+    throw new HttpError('invalid_token', 'Service credential was already used');
+  }
+  const caller = identityOf(claims);
+  if (isProfile(caller)) {
+    const owner = await profileOwners.ownerOf(caller.profileId);
+    if (owner !== null && owner !== caller.accountId) {
+      throw new HttpError('forbidden', "The credential's profile belongs to another account");
+    }
+  }
+  c.set('caller', caller);
   await next();
 });
+
+/**
+ * The raw body bytes (none for a request without a body), read once: the request is replaced by
+ * one carrying the same bytes, so routes read their body as usual.
+ */
+async function takeRawBody(c: AppContext): Promise<Uint8Array> {
+  const raw = c.req.raw;
+  if (raw.body === null) return new Uint8Array();
+  const reader = raw.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_SIGNED_BODY_BYTES) {
+      await reader.cancel();
+      throw new HttpError('payload_too_large', `Body is larger than ${MAX_SIGNED_BODY_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  c.req.raw = new Request(raw, { body: bytes });
+  return bytes;
+}
 
 /** The calling account, or 401 when the edge sent no user identity. */
 export function callerAccount(caller: Identity | AccountIdentity | undefined): string {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import {
   FlushRequest,
+  onCatalogDuration,
   progressView,
   ProgressQuery,
   type FlushResponse,
@@ -109,8 +110,14 @@ export const progress = new Hono<OriginEnv>()
       stored.filter((r) => r !== null),
       body.pending.filter((e) => wanted.has(e.titleId)),
     );
-    const views = [...merged.values()].map((e) =>
-      progressView(e, titles.get(e.titleId)?.type === 'episode' ? 'episode' : 'movie', completion),
-    );
+    // Pending states are the caller's word: read them, like stored ones, on the catalog's duration.
+    const views = [...merged.values()].map((e) => {
+      const title = titles.get(e.titleId);
+      return progressView(
+        onCatalogDuration(e, title?.durationSeconds ?? null),
+        title?.type === 'episode' ? 'episode' : 'movie',
+        completion,
+      );
+    });
     return c.json({ progress: views } satisfies ProgressQueryResponse);
   });

@@ -66,5 +66,9 @@ export function postgresAccountStore(sql: postgres.Sql): AccountStore {
         FROM profiles WHERE account_id = ${accountId} AND id = ${profileId}`;
       return rows[0] ? toProfile(rows[0]) : null;
     },
+    async profileOwner(profileId) {
+      const rows = await sql<{ account_id: string }[]>`SELECT account_id FROM profiles WHERE id = ${profileId}`;
+      return rows[0]?.account_id ?? null;
+    },
   };
 }

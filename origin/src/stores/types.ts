@@ -33,6 +33,8 @@ export interface AccountStore {
   listProfiles(accountId: string): Promise<ProfileRecord[]>;
   /** A profile reached only through its own account: another account's profile is `null`. */
   getProfile(accountId: string, profileId: string): Promise<ProfileRecord | null>;
+  /** The account a profile belongs to, or `null` when no such profile exists. */
+  profileOwner(profileId: string): Promise<string | null>;
 }
 
 export type ContentType = 'movie' | 'episode';

@@ -15,12 +15,17 @@ export interface EdgeCall {
   credentialFor?: { method: string; path: string };
   secret?: string;
   now?: number;
+  /** Mint the credential for other body bytes than the ones sent. */
+  credentialBody?: string;
   noCredential?: boolean;
 }
 
 export async function asEdge(origin: TestOrigin, secret: string, call: EdgeCall): Promise<Response> {
   const method = call.method ?? 'GET';
   const headers = new Headers();
+  let body: string | undefined;
+  if (call.rawBody !== undefined) body = call.rawBody;
+  else if (call.body !== undefined) body = JSON.stringify(call.body);
   if (!call.noCredential) {
     const token = await signServiceToken(
       {
@@ -32,13 +37,10 @@ export async function asEdge(origin: TestOrigin, secret: string, call: EdgeCall)
         ...(call.mat !== undefined ? { mat: call.mat } : {}),
       },
       call.secret ?? secret,
-      call.now,
+      { body: call.credentialBody ?? body, now: call.now },
     );
     headers.set('authorization', `Bearer ${token}`);
   }
-  let body: string | undefined;
-  if (call.rawBody !== undefined) body = call.rawBody;
-  else if (call.body !== undefined) body = JSON.stringify(call.body);
   if (body !== undefined) headers.set('content-type', call.contentType ?? 'application/json');
   return origin.app.request(call.path, { method, headers, ...(body !== undefined ? { body } : {}) });
 }

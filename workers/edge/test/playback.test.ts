@@ -187,10 +187,6 @@ describe('DASH manifest', () => {
     const owner = newOwner();
     // Progress the origin has but this profile's buffer never saw (e.g. written before it existed).
     const path = '/internal/v1/progress/flush';
-    const credential = await signServiceToken(
-      { htm: 'POST', htu: path, rid: 'test-direct-flush', sub: owner.accountId, pid: owner.profileId, mat: 50 },
-      env.SERVICE_TOKEN_SECRET,
-    );
     const entry = {
       titleId,
       positionSeconds: 17,
@@ -199,10 +195,16 @@ describe('DASH manifest', () => {
       tie: 0,
       deviceId: 'tv',
     };
+    const body = JSON.stringify({ batchId: crypto.randomUUID(), entries: [entry] });
+    const credential = await signServiceToken(
+      { htm: 'POST', htu: path, rid: 'test-direct-flush', sub: owner.accountId, pid: owner.profileId, mat: 50 },
+      env.SERVICE_TOKEN_SECRET,
+      { body },
+    );
     const flushed = await fetch(new URL(path, env.TEST_ORIGIN_URL), {
       method: 'POST',
       headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ batchId: crypto.randomUUID(), entries: [entry] }),
+      body,
     });
     expect(flushed.status).toBe(200);
     const mpd = parseMpd(await (await get(manifest(), { owner })).text());

@@ -10,6 +10,7 @@ import {
   originCalls,
   playable,
   profileToken,
+  storedProgress,
   titleOfType,
 } from '../../test/helpers.ts';
 import type { Identity } from '../../../core/tokens.ts';
@@ -87,6 +88,37 @@ describe('POST /v1/progress', () => {
     await runDurableObjectAlarm(bufferFor(owner));
     expect(await bufferFor(owner).pending()).toEqual([]);
     expect(await (await get(`/v1/progress/${movie!.id}`, token)).json()).toMatchObject({ positionSeconds: 777 });
+  });
+
+  it('judges completion by the catalog’s duration: 1 s of a declared 1 s title is 1 s of the real one', async () => {
+    const { owner, token } = await viewer();
+    expect(movie!.durationSeconds).toBeGreaterThan(20);
+    expect((await post('/v1/progress', beat({ positionSeconds: 1, durationSeconds: 1 }), token)).status).toBe(202);
+    const expected = { positionSeconds: 1, durationSeconds: movie!.durationSeconds, completed: false };
+    expect(await (await get(`/v1/progress/${movie!.id}`, token)).json()).toMatchObject(expected);
+    await runDurableObjectAlarm(bufferFor(owner));
+    expect((await storedProgress(owner, [movie!.id])).get(movie!.id)).toMatchObject(expected);
+  });
+
+  it('clamps a position past the catalog’s duration to it', async () => {
+    const { token } = await viewer();
+    const declared = movie!.durationSeconds + 1000;
+    await post('/v1/progress', beat({ positionSeconds: declared, durationSeconds: declared }), token);
+    expect(await (await get(`/v1/progress/${movie!.id}`, token)).json()).toMatchObject({
+      positionSeconds: movie!.durationSeconds,
+      durationSeconds: movie!.durationSeconds,
+    });
+  });
+
+  it('never lets a heartbeat dated ahead (within the tolerated skew) outrank a later real one', async () => {
+    const { token } = await viewer();
+    const ahead = Date.now() + MAX_FUTURE_SKEW_MS - 30_000;
+    expect((await post('/v1/progress', beat({ positionSeconds: 20, eventTime: ahead }), token)).status).toBe(202);
+    const real = Date.now();
+    await post('/v1/progress', beat({ positionSeconds: 10, eventTime: real, deviceId: 'phone' }), token);
+    const view = (await (await get(`/v1/progress/${movie!.id}`, token)).json()) as { lastWatchedAt: string };
+    expect(view).toMatchObject({ positionSeconds: 10, deviceId: 'phone' });
+    expect(Date.parse(view.lastWatchedAt)).toBeLessThan(ahead);
   });
 
   it.each([

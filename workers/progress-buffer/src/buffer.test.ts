@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Heartbeat, ProgressEntry } from '../../../core/progress.ts';
+import { acceptHeartbeat, MAX_FUTURE_SKEW_MS, type Heartbeat, type ProgressEntry } from '../../../core/progress.ts';
 import { chunk, dirtyEntries, latestEntries, recordHeartbeats, settleFlush, type BufferState } from './buffer.ts';
 
 const T1 = '00000000-0000-4000-8000-000000000001';
@@ -50,6 +51,31 @@ describe('recordHeartbeats', () => {
     expect(out.evicted).toEqual([T2]);
     expect(out.changed.sort()).toEqual([T1, T3].sort());
     expect([...state.keys()].sort()).toEqual([T1, T3].sort());
+  });
+});
+
+describe('heartbeats from a clock ahead', () => {
+  it('never outrank a heartbeat sent after they arrived, from any device', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: MAX_FUTURE_SKEW_MS }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 0, max: 5_000 }),
+        fc.constantFrom('tv', 'phone'),
+        (skew, gap, delay, device) => {
+          const state: BufferState = new Map();
+          const firstArrival = 1_700_000_000_000;
+          // Claims to be from `skew` ms later than it reached the edge.
+          const ahead = acceptHeartbeat(hb(T1, firstArrival + skew, 100, 'tv'), 6000, firstArrival);
+          // A real heartbeat, sent `gap` ms after the first arrived, reaching the edge `delay` ms later.
+          const sentAt = firstArrival + gap;
+          const real = acceptHeartbeat(hb(T1, sentAt, 50, device), 6000, sentAt + delay);
+          recordHeartbeats(state, [ahead], 10);
+          recordHeartbeats(state, [real], 10);
+          expect(state.get(T1)?.entry).toMatchObject({ positionSeconds: 50, deviceId: device });
+        },
+      ),
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import {
+  acceptHeartbeat,
   eventTimeProblem,
   Heartbeat,
   HeartbeatBatch,
@@ -55,9 +56,9 @@ export const progress = new Hono<EdgeEnv>()
 type FieldPath = (field: string, index: number) => string;
 
 async function record(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath): Promise<Response> {
-  await checkHeartbeats(c, heartbeats, pathOf);
+  const accepted = await checkHeartbeats(c, heartbeats, pathOf);
   const who = profileIdentity(c);
-  const result = await callBuffer(() => bufferOf(c.env, who.profileId).record(who, heartbeats));
+  const result = await callBuffer(() => bufferOf(c.env, who.profileId).record(who, accepted));
   if (result.refused > 0) {
     // Only when a profile has 1,000 unflushed titles, i.e. the origin has been down for long.
     throw new HttpError('unavailable', 'Too much unsaved progress on this profile; send again later', {
@@ -69,9 +70,11 @@ async function record(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath)
 
 /**
  * The checks a schema cannot make: event time against the clock, then the title against the
- * catalog (known → 404, playable → 400, within the profile's maturity level → 403).
+ * catalog (known → 404, playable → 400, within the profile's maturity level → 403). Answers the
+ * heartbeats as accepted (core's `acceptHeartbeat`): on the catalog's duration, whatever the
+ * client declared, and dated no later than now, when the edge received them.
  */
-async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath): Promise<void> {
+async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: FieldPath): Promise<Heartbeat[]> {
   const now = Date.now();
   const timeErrors = heartbeats.flatMap((hb, i) => {
     const problem = eventTimeProblem(hb.eventTime, now);
@@ -96,6 +99,7 @@ async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: F
   fail('not_found', unknown);
   fail('validation_failed', unplayable);
   fail('forbidden', restricted);
+  return heartbeats.map((hb) => acceptHeartbeat(hb, summaries.get(hb.titleId)?.durationSeconds ?? null, now));
 }
 
 function fail(code: ProblemCode, errors: FieldError[]): void {
