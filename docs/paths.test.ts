@@ -23,7 +23,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-
 const EXTENSIONS = /\.(ts|js|json|md|toml|sql|cql|html|css|ya?ml|xml|properties|example|sh)$/;
 const MIME = /^(application|text|video|audio|image|multipart)\//;
 const NOT_A_PATH = /[\s<>{}$…=:|]|^\/|^@|:\/\//;
