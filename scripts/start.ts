@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migratePostgres, postgresClient } from '../origin/src/db/postgres.ts';
-import { createLogger } from '../origin/src/log.ts';
+import type { Logger } from '../origin/src/log.ts';
 import { seedIfEmpty } from '../origin/src/seed/bootstrap.ts';
 import { loadOrCreateDevSecrets } from './dev-secrets.ts';
 import { startEdge, waitForHealth } from './edge-process.ts';
@@ -26,15 +26,19 @@ const originPort = Number(process.env['ORIGIN_PORT'] ?? 8788);
 const embeddedPgPort = Number(process.env['EMBEDDED_PG_PORT'] || 54320);
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
+/** The seed's events as terminal lines ("seed_progress phase=catalog"). */
+function seedLine(event: string, fields: Record<string, unknown> = {}): void {
+  const pairs = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  say([event, ...pairs].join(' '));
+}
+const seedLog: Logger = { debug: () => {}, info: seedLine, warn: seedLine, error: seedLine };
+
 /** Migrations and the demo catalog and accounts for a real-stack database that has none yet. */
 async function prepareStackDatabase(databaseUrl: string): Promise<void> {
   await migratePostgres(databaseUrl, { embedded: false, log: (line) => say(line) });
   const sql = postgresClient(databaseUrl, { max: 1 });
   try {
-    await seedIfEmpty(
-      sql,
-      createLogger('seed', 'info', (line) => say(line)),
-    );
+    await seedIfEmpty(sql, seedLog);
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -82,14 +82,12 @@ export async function prepareMedia(options: PrepareOptions): Promise<PrepareResu
   try {
     const titles = await pickDemoTitles(sql, options.titles);
     if (options.force) for (const t of titles) clearCachedTitle(options.outDir, t.id);
-    const generate = { outDir: options.outDir, durationSeconds: options.durationSeconds };
+    const cache = { outDir: options.outDir, durationSeconds: options.durationSeconds };
     const available = await availableTitles(
       sql,
       titles.map((t) => t.id),
     );
-    const needsWork = titles.filter(
-      (t) => !available.has(t.id) || missingRepresentations(t, { ...generate }).length > 0,
-    );
+    const needsWork = titles.filter((t) => !available.has(t.id) || missingRepresentations(t, cache).length > 0);
     for (const t of needsWork) claimed.add(t.id);
     await claimPreparing(sql, [...claimed]);
     renewal = setInterval(
