@@ -73,11 +73,30 @@ describe('GET /v1/titles', () => {
     expect(playable.map((x) => x.id).sort()).toEqual([t.movie, t.series].sort());
   });
 
+  it('marks titles preparing while a media run holds a live claim, a series through its episode, not after it lapses', async () => {
+    await sql`UPDATE titles SET media_preparing_until = now() + interval '1 minute' WHERE id IN (${t.matureMovie}, ${t.episodes[1]})`;
+    await sql`UPDATE titles SET media_preparing_until = now() - interval '1 second' WHERE id = ${t.movie}`;
+    try {
+      const preparing = await allPages('&preparing=true');
+      expect(preparing.map((x) => x.id).sort()).toEqual([t.matureMovie, t.series].sort());
+      expect(preparing.find((x) => x.id === t.matureMovie)).toMatchObject({ playable: false, preparing: true });
+      expect(preparing.find((x) => x.id === t.series)).toMatchObject({ playable: true, preparing: true });
+      expect((await allPages('&preparing=true', 10)).map((x) => x.id)).not.toContain(t.matureMovie);
+      const others = await allPages('&preparing=false');
+      expect(others.find((x) => x.id === t.movie)).toMatchObject({ playable: true, preparing: false });
+      expect(others.map((x) => x.id)).not.toContain(t.matureMovie);
+      expect(((await (await get(`/v1/titles/${t.matureMovie}`)).json()) as TitleDetail).preparing).toBe(true);
+    } finally {
+      await sql`UPDATE titles SET media_preparing_until = NULL`;
+    }
+  });
+
   it.each([
     ['a limit out of range', '?limit=0'],
     ['an unknown type', '?type=episode'],
     ['a forged cursor', '?cursor=bm90LWEtY3Vyc29y'],
     ['an unknown parameter', '?sort=name'],
+    ['a preparing flag that is not true or false', '?preparing=yes'],
   ])('answers %s with 400', async (_name, query) => {
     const res = await get(`/v1/titles${query}`);
     expect(res.status).toBe(400);

@@ -17,6 +17,7 @@ export const catalog = new Hono<OriginEnv>()
         genre: q.genre,
         type: q.type,
         playable: q.playable === undefined ? undefined : q.playable === 'true',
+        preparing: q.preparing === undefined ? undefined : q.preparing === 'true',
         maxMaturityLevel: maturityLevel,
       });
       return c.json(page satisfies TitlePage);
