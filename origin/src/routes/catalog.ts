@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
+import { describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
 import { z } from 'zod';
-import { TitleListParams, type TitlePage } from '../../../core/catalog.ts';
+import { TitleDetail, TitleListParams, TitlePage } from '../../../core/catalog.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
@@ -8,9 +9,28 @@ import { callerProfile } from '../http/middleware.ts';
 
 const Params = z.strictObject({ titleId: z.uuid() });
 
+const listDoc: OperationSpec = {
+  operationId: 'listTitles',
+  summary: "Titles at or below the calling profile's maturity level",
+  tags: ['catalog'],
+  security: ['serviceCredential'],
+  query: TitleListParams,
+  responses: { 200: json(TitlePage, 'One page of titles') },
+  problems: ['validation_failed'],
+};
+const detailDoc: OperationSpec = {
+  operationId: 'getTitle',
+  summary: 'One title, with its seasons and episodes',
+  tags: ['catalog'],
+  security: ['serviceCredential'],
+  params: Params,
+  responses: { 200: json(TitleDetail, 'The title') },
+  problems: ['validation_failed', 'not_found', 'forbidden'],
+};
+
 /** Catalog browsing for the calling profile: only titles at or below its maturity level. */
 export const catalog = new Hono<OriginEnv>()
-  .get('/', async (c) => {
+  .get('/', describeRoute(listDoc), async (c) => {
     const { maturityLevel } = callerProfile(c.get('caller'));
     const q = parseOrThrow(TitleListParams, c.req.query(), 'query');
     try {
@@ -28,7 +48,7 @@ export const catalog = new Hono<OriginEnv>()
       throw err;
     }
   })
-  .get('/:titleId', async (c) => {
+  .get('/:titleId', describeRoute(detailDoc), async (c) => {
     const { maturityLevel } = callerProfile(c.get('caller'));
     const { titleId } = parseOrThrow(Params, c.req.param(), 'path');
     const detail = await c.get('deps').stores.catalog.titleDetail(titleId);
