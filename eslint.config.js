@@ -8,6 +8,7 @@ export default tseslint.config(
       'node_modules',
       '.stack',
       '.edgeflix',
+      '.venv',
       '.wrangler',
       'bench/results',
       'workers/worker-configuration.d.ts',

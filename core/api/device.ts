@@ -4,13 +4,17 @@
  */
 import { z } from 'zod';
 
-export const DeviceCapabilityQuery = z.object({
-  codecs: z
+/** What the values are made of (ASCII; a malformed value is a 400 naming the key). */
+const value = (description: string) =>
+  z
     .string()
-    .max(1024)
+    .regex(/^[A-Za-z0-9.,=-]{0,256}$/)
     .optional()
-    .describe('Comma-separated codec families and/or RFC 6381 strings, e.g. `avc1,vp09,mp4a`'),
-  'max-res': z.string().max(1024).optional().describe('`<width>x<height>`, the largest frame, e.g. `1920x1080`'),
-  hdr: z.string().max(1024).optional().describe('Comma-separated `hdr10`, `hlg`, `dv`, or `none`'),
-  'max-bw': z.string().max(1024).optional().describe('Bits per second, e.g. `8000000`'),
+    .describe(description);
+
+export const DeviceCapabilityQuery = z.object({
+  codecs: value('Comma-separated codec families and/or RFC 6381 strings, e.g. `avc1,vp09,mp4a`'),
+  'max-res': value('`<width>x<height>`, the largest frame, e.g. `1920x1080`'),
+  hdr: value('Comma-separated `hdr10`, `hlg`, `dv`, or `none`'),
+  'max-bw': value('Bits per second, e.g. `8000000`'),
 });
