@@ -89,13 +89,15 @@ export function onCatalogDuration<T extends Pick<ProgressEntry, 'positionSeconds
 export function acceptHeartbeat(hb: Heartbeat, catalogDurationSeconds: number | null, receivedAt: number): Heartbeat {
   return { ...onCatalogDuration(hb, catalogDurationSeconds), eventTime: Math.min(hb.eventTime, receivedAt) };
 }
+/** The last instant an ISO 8601 date-time (a four-digit year) can name: `lastWatchedAt` must be one. */
+export const LATEST_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** The latest state of one title for one profile, as buffered and flushed. */
 export const ProgressEntry = z.strictObject({
   titleId: uuid,
   positionSeconds: seconds,
   durationSeconds: seconds,
-  eventTime: z.number().int().nonnegative(),
+  eventTime: z.number().int().nonnegative().max(LATEST_EVENT_TIME_MS),
   tie: z.number().int().min(0).max(MAX_TIE),
   deviceId,
 });

@@ -10,6 +10,7 @@ import type { OriginDeps } from '../../src/http/context.ts';
 import { silentLogger } from '../../src/log.ts';
 import { seedDatabase } from '../../src/seed/write.ts';
 import { createStores } from '../../src/stores/index.ts';
+import { checkConformance } from './conformance.ts';
 import { insertFixtureTitles, type FixtureTitles } from './fixtures.ts';
 import { makeTestKeys, type TestKeys } from './keys.ts';
 import { freshDatabase, freshKeyspace, freshTopicPrefix, requireStack } from './stack.ts';
@@ -61,7 +62,7 @@ async function createTestOrigin(options: {
   };
   return {
     deps,
-    app: createApp(deps),
+    app: checkConformance(createApp(deps)),
     async stop() {
       await stores.close();
       await topics?.drop();
