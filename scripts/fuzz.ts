@@ -62,15 +62,28 @@ async function ensureSchemathesis(): Promise<string> {
   return bin;
 }
 
-/** A pass-through proxy to `target` that sets each request's Authorization header. */
+/**
+ * A pass-through proxy to `target` that sets each request's Authorization header. The body is read
+ * whole first and forwarded as exactly those bytes, since a service credential binds them (and is
+ * good for one request only, so each request gets a fresh one).
+ */
 async function authProxy(
   target: string,
-  authorization: (method: string, pathAndQuery: string) => Promise<string>,
+  authorization: (method: string, pathAndQuery: string, body: Uint8Array) => Promise<string>,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const to = new URL(target);
   const server = http.createServer((req, res) => {
     void (async () => {
-      const headers = { ...req.headers, host: to.host, authorization: await authorization(req.method!, req.url!) };
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      const headers: http.OutgoingHttpHeaders = {
+        ...req.headers,
+        host: to.host,
+        authorization: await authorization(req.method!, req.url!, body),
+      };
+      delete headers['transfer-encoding'];
+      if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = body.length;
       const upstream = http.request(
         { host: to.hostname, port: to.port, method: req.method, path: req.url, headers },
         (answer) => {
@@ -82,8 +95,11 @@ async function authProxy(
         if (!res.headersSent) res.writeHead(599);
         res.end();
       });
-      req.pipe(upstream);
-    })();
+      upstream.end(body);
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(599);
+      res.end();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -158,11 +174,12 @@ async function main(): Promise<number> {
       /^\/v1\/profiles\/[^/]+\/select/.test(target) ? `Bearer ${accountToken}` : `Bearer ${profileToken}`,
     );
     cleanup.unshift(() => edgeProxy.close());
-    const originProxy = await authProxy(origin.url, async (method, target) => {
+    const originProxy = await authProxy(origin.url, async (method, target, body) => {
       if (target.startsWith('/operator/') || target.startsWith('/metrics')) return `Bearer ${real.keys.operatorKey}`;
       const credential = await signServiceToken(
         { htm: method, htu: target, rid: 'fuzz', sub: claims.sub, pid: claims.pid, mat: claims.mat },
         real.keys.serviceSecret,
+        { body },
       );
       return `Bearer ${credential}`;
     });
