@@ -40,10 +40,10 @@ const mediaDoc = (method: string): OperationSpec => ({
     200: { description: 'The object', content: MEDIA_TYPES },
     206: { description: 'The requested range', content: MEDIA_TYPES },
     304: { description: 'Not modified (If-None-Match / If-Modified-Since)' },
-    412: { description: 'A precondition (If-Match / If-Unmodified-Since) failed' },
     416: { description: 'The range is outside the object' },
   },
-  problems: ['forbidden', 'not_found'],
+  // 412 (If-Match / If-Unmodified-Since failed) is a problem document, like the refusals.
+  problems: ['forbidden', 'not_found', 'precondition_failed'],
 });
 
 export const media = new Hono<EdgeEnv>().on(['GET', 'HEAD'], '/*', describeRoute(mediaDoc), async (c) => {
