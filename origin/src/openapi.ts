@@ -34,8 +34,17 @@ export function originDocument(app: Hono<OriginEnv>): JsonSchema {
         operatorKey: SECURITY_SCHEMES.operatorKey,
       },
       common: (spec) => [
+        // The credential check itself: a replayed or unbound credential (401), a profile of
+        // another account (403), a body too large to verify the binding of (413).
         ...(spec.security.includes('serviceCredential')
-          ? (['unauthenticated', 'invalid_token', 'token_expired', 'unavailable'] as const)
+          ? ([
+              'unauthenticated',
+              'invalid_token',
+              'token_expired',
+              'forbidden',
+              'payload_too_large',
+              'unavailable',
+            ] as const)
           : []),
         ...(spec.security.includes('operatorKey')
           ? (['unauthenticated', 'invalid_token', 'unavailable'] as const)
