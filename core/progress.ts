@@ -286,7 +286,7 @@ export const ContinueWatchingParams = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
-/** GET /internal/v1/titles/{titleId}/summary: what the edge checks before accepting a heartbeat. */
+/** A title as the edge checks a heartbeat against it (an item of `TitleSummariesResponse`). */
 export const TitleSummaryWire = z.strictObject({
   id: uuid,
   type: z.enum(['movie', 'episode', 'series']),
@@ -295,6 +295,19 @@ export const TitleSummaryWire = z.strictObject({
   maturityLevel: z.number().int(),
 });
 export type TitleSummaryWire = z.infer<typeof TitleSummaryWire>;
+
+/** Most titles one summaries request names: those of a full heartbeat batch. */
+export const MAX_TITLE_SUMMARIES = MAX_HEARTBEATS_PER_BATCH;
+
+/** POST /internal/v1/titles/summaries: the titles a heartbeat (or a batch) names, in one call. */
+export const TitleSummariesRequest = z.strictObject({
+  titleIds: z.array(uuid).min(1).max(MAX_TITLE_SUMMARIES),
+});
+export type TitleSummariesRequest = z.infer<typeof TitleSummariesRequest>;
+
+/** Its answer: a summary for each title the catalog has; an id it does not have is left out. */
+export const TitleSummariesResponse = z.strictObject({ summaries: z.array(TitleSummaryWire) });
+export type TitleSummariesResponse = z.infer<typeof TitleSummariesResponse>;
 
 /** Query of GET /v1/history: page size and the opaque cursor of the previous page. */
 export const HistoryParams = z.strictObject({

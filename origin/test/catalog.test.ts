@@ -123,3 +123,41 @@ describe('GET /v1/titles/{id}', () => {
     expect((await get(`/v1/titles/${t.episodes[0]}`)).status).toBe(404);
   });
 });
+
+describe('POST /internal/v1/titles/summaries', () => {
+  const summaries = (body: unknown) =>
+    asEdge(origin, keys.serviceSecret, {
+      method: 'POST',
+      path: '/internal/v1/titles/summaries',
+      body,
+      sub: randomUUID(),
+      pid: randomUUID(),
+      mat: 50,
+    });
+
+  it('answers the titles the catalog has in one call, leaving unknown ids out', async () => {
+    const unknown = randomUUID();
+    const res = await summaries({ titleIds: [t.movie, t.series, t.episodes[0], unknown] });
+    expect(res.status).toBe(200);
+    const { summaries: found } = (await res.json()) as { summaries: { id: string; type: string }[] };
+    expect(new Map(found.map((s) => [s.id, s.type]))).toEqual(
+      new Map([
+        [t.movie, 'movie'],
+        [t.series, 'series'],
+        [t.episodes[0], 'episode'],
+      ]),
+    );
+    expect(found.find((s) => s.id === t.movie)).toMatchObject({ durationSeconds: 6000, maturityLevel: 20 });
+  });
+
+  it('refuses more than 100 ids, none, or one that is not a uuid with a 400 naming the field', async () => {
+    for (const titleIds of [Array.from({ length: 101 }, () => randomUUID()), [], ['not-a-uuid']]) {
+      const res = await summaries({ titleIds });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const body = (await res.json()) as { code: string; errors: { path: string }[] };
+      expect(body.code).toBe('validation_failed');
+      expect(body.errors.map((e) => e.path.split('.')[0])).toContain('titleIds');
+    }
+  });
+});

@@ -31,6 +31,7 @@ async function createTestOrigin(options: {
   databaseUrl?: string;
   cassandra?: { contactPoints: string; localDc: string; keyspace: string };
   kafkaBrokers?: string;
+  serviceClockToleranceS?: number;
 }): Promise<TestOrigin> {
   const topics =
     options.mode === 'real' && options.kafkaBrokers ? freshTopicPrefix(options.kafkaBrokers, 'origin') : null;
@@ -57,6 +58,7 @@ async function createTestOrigin(options: {
     signer: await importUserTokenSigner(options.keys.signingJwk),
     tokenSettings: TEST_TOKEN_SETTINGS,
     serviceSecret: options.keys.serviceSecret,
+    ...(options.serviceClockToleranceS !== undefined ? { serviceClockToleranceS: options.serviceClockToleranceS } : {}),
     operatorApiKey: options.keys.operatorKey,
     completion: completionThresholds(config),
   };
@@ -109,7 +111,10 @@ export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
 }
 
 /** For suites that pick titles from the seeded catalog itself (the edge suite, the browser test). */
-export async function realStackOrigin(label: string): Promise<RealStackOrigin> {
+export async function realStackOrigin(
+  label: string,
+  options: { serviceClockToleranceS?: number } = {},
+): Promise<RealStackOrigin> {
   const stack = await requireStack();
   const keys = await makeTestKeys();
   const db = await freshDatabase(stack.DATABASE_URL, label);
@@ -124,6 +129,7 @@ export async function realStackOrigin(label: string): Promise<RealStackOrigin> {
       keyspace: ks.keyspace,
     },
     kafkaBrokers: stack.KAFKA_BROKERS,
+    ...options,
   });
   return {
     origin,

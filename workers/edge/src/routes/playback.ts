@@ -35,9 +35,10 @@ import { planLimits } from '../../../../core/manifest/plans.ts';
 import type { PlaybackSource, Selection } from '../../../../core/manifest/source.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import {
+  requireCoveredPath,
   SEGMENT_TOKEN_PARAM,
   signSegmentToken,
-  verifySegmentToken,
+  verifySegmentClaims,
   type SegmentKeySet,
 } from '../../../../core/segment-token.ts';
 import type { Identity } from '../../../../core/tokens.ts';
@@ -170,18 +171,18 @@ export const playback = new Hono<EdgeEnv>()
     const representationId = file.slice(0, -'.m3u8'.length);
     const token = c.req.query(SEGMENT_TOKEN_PARAM);
     if (!token) throw new HttpError('forbidden', 'Playlist URL carries no token');
-    const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
-    if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
-    const rep = representationOf(source, representationId);
-    if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
+    // The token before anything costs an origin call: a caller without one gets nothing looked up.
     const claims = await timed('edge_token_seconds', { kind: 'segment_verify' }, () =>
-      verifySegmentToken(token, segmentKeys(c.env), {
-        path: 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`,
-      }),
+      verifySegmentClaims(token, segmentKeys(c.env)),
     );
     if (claims.tid !== titleId || claims.rid !== representationId) {
       throw new HttpError('forbidden', 'Segment token was issued for another representation');
     }
+    const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
+    if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
+    const rep = representationOf(source, representationId);
+    if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
+    requireCoveredPath(claims, 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`);
     const location = locationFor('storageKey' in rep ? rep.storageKey : rep.storagePrefix, token);
     const playlist =
       'storageKey' in rep

@@ -18,7 +18,7 @@ import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 import { bufferOf, callBuffer } from '../progress-client.ts';
-import { titleSummary } from '../title-summary.ts';
+import { titleSummaries } from '../title-summary.ts';
 
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
 const BATCH_BODY_BYTES = 64 * 1024;
@@ -118,8 +118,11 @@ async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: F
   fail('validation_failed', timeErrors);
 
   const { maturityLevel } = profileIdentity(c);
-  const ids = [...new Set(heartbeats.map((hb) => hb.titleId))];
-  const summaries = new Map(await Promise.all(ids.map(async (id) => [id, await titleSummary(c, id)] as const)));
+  // One origin call at most, for the titles the colo has not cached (known or missing).
+  const summaries = await titleSummaries(
+    c,
+    heartbeats.map((hb) => hb.titleId),
+  );
   const unknown: FieldError[] = [];
   const unplayable: FieldError[] = [];
   const restricted: FieldError[] = [];
