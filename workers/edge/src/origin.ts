@@ -8,6 +8,7 @@ import { originFetch, type OriginRequest } from '../../shared/origin-client.ts';
 import type { OriginCaller } from '../../shared/service-credential.ts';
 import type { UserClaims } from '../../../core/tokens.ts';
 import type { AppContext } from './http/context.ts';
+import { relayRevocations } from './http/session-guard.ts';
 
 export interface OriginCall {
   method: OriginRequest['method'];
@@ -34,7 +35,7 @@ export async function callOrigin(c: AppContext, call: OriginCall): Promise<Respo
     ...(call.caller ? { caller: { ...call.caller, sessionId: (c.get('user') as UserClaims | undefined)?.sid } } : {}),
     ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
   });
-  return withPublicInstance(response, new URL(c.req.url).pathname);
+  return withPublicInstance(await relayRevocations(c, response), new URL(c.req.url).pathname);
 }
 
 /**
