@@ -1,6 +1,14 @@
 import { Hono } from 'hono';
+import { BODY_PROBLEMS, describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
+import * as example from '../../../core/api/examples.ts';
 import { HttpError } from '../../../core/problem.ts';
-import { OriginLoginRequest, RefreshRequest, type SessionTokenResponse } from '../../../core/wire.ts';
+import {
+  EmptyBody,
+  OriginLoginRequest,
+  REVOKED_SESSIONS_HEADER,
+  RefreshRequest,
+  SessionTokenResponse,
+} from '../../../core/wire.ts';
 import { dummyPasswordHash, verifyPassword } from '../auth/passwords.ts';
 import {
   accountToken,
@@ -17,6 +25,53 @@ import type { AppContext, OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { callerAccount } from '../http/middleware.ts';
 
+const REVOKED_HEADER_DOC = {
+  [REVOKED_SESSIONS_HEADER]: {
+    description: 'The sessions just revoked, `<accountId>;<untilEpochMs>;<sessionId>,…` (the edge strips it)',
+    schema: { type: 'string' },
+  },
+};
+
+const loginDoc: OperationSpec = {
+  operationId: 'login',
+  summary: 'Check email and password; a new session with an account token and a refresh token',
+  tags: ['accounts'],
+  security: ['serviceCredential'],
+  body: {
+    schema: OriginLoginRequest,
+    example: { email: 'demo@edgeflix.test', password: 'edgeflix-demo', deviceName: 'Living-room TV', country: 'DE' },
+  },
+  responses: { 200: json(SessionTokenResponse, 'The new session', example.SESSION_TOKEN) },
+  problems: [...BODY_PROBLEMS, 'invalid_credentials'],
+};
+const refreshDoc: OperationSpec = {
+  operationId: 'refresh',
+  summary: "Rotate a session's refresh token for a new account token (and a profile token if asked)",
+  description:
+    'A refresh token presented again after it was rotated signs the session out (`session_revoked`, with the revocation header).',
+  tags: ['accounts'],
+  security: ['serviceCredential'],
+  body: { schema: RefreshRequest, example: { refreshToken: example.SESSION_TOKEN.refreshToken } },
+  responses: { 200: json(SessionTokenResponse, 'The session, with its next refresh token', example.SESSION_TOKEN) },
+  problems: [...BODY_PROBLEMS, 'invalid_refresh_token', 'session_revoked', 'forbidden'],
+};
+const logoutDoc: OperationSpec = {
+  operationId: 'logout',
+  summary: "Sign out the calling session (the token's `sid`)",
+  tags: ['accounts'],
+  security: ['serviceCredential'],
+  body: { schema: EmptyBody, required: false, description: 'Nothing, or `{}` (not read)' },
+  responses: { 204: { description: 'Signed out', headers: REVOKED_HEADER_DOC } },
+};
+const logoutAllDoc: OperationSpec = {
+  operationId: 'logoutAll',
+  summary: 'Sign out every session of the calling account',
+  tags: ['accounts'],
+  security: ['serviceCredential'],
+  body: { schema: EmptyBody, required: false, description: 'Nothing, or `{}` (not read)' },
+  responses: { 204: { description: 'Every session signed out', headers: REVOKED_HEADER_DOC } },
+};
+
 /** The calling session (the `sid` the edge verified), or 401. */
 export function callerSession(c: AppContext): { accountId: string; sessionId: string } {
   const accountId = callerAccount(c.get('caller'));
@@ -30,7 +85,7 @@ export function callerSession(c: AppContext): { accountId: string; sessionId: st
  * token; core/sessions.ts has the rules), and signing out this device or every device.
  */
 export const auth = new Hono<OriginEnv>()
-  .post('/login', async (c) => {
+  .post('/login', describeRoute(loginDoc), async (c) => {
     const body = await jsonBody(c, OriginLoginRequest);
     const deps = c.get('deps');
     const { stores, log } = deps;
@@ -67,7 +122,7 @@ export const auth = new Hono<OriginEnv>()
       sessionId,
     } satisfies SessionTokenResponse);
   })
-  .post('/refresh', async (c) => {
+  .post('/refresh', describeRoute(refreshDoc), async (c) => {
     const { refreshToken, profileId } = await jsonBody(c, RefreshRequest);
     checkRefreshTokenShape(refreshToken);
     const deps = c.get('deps');
@@ -106,13 +161,13 @@ export const auth = new Hono<OriginEnv>()
       ...(profile ? { profile: tokenBody(await profileToken(deps, account, profile, session.id)) } : {}),
     } satisfies SessionTokenResponse);
   })
-  .post('/logout', async (c) => {
+  .post('/logout', describeRoute(logoutDoc), async (c) => {
     const { accountId, sessionId } = callerSession(c);
     const deps = c.get('deps');
     const revoked = await deps.stores.sessions.revoke(accountId, { ids: [sessionId] }, clock(deps), 'logout');
     return c.body(null, 204, revokedHeader(deps, accountId, revoked));
   })
-  .post('/logout-all', async (c) => {
+  .post('/logout-all', describeRoute(logoutAllDoc), async (c) => {
     const accountId = callerAccount(c.get('caller'));
     const deps = c.get('deps');
     const revoked = await deps.stores.sessions.revoke(accountId, { allExcept: null }, clock(deps), 'logout_all');

@@ -1,14 +1,46 @@
 import { Hono } from 'hono';
+import { describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
+import * as example from '../../../core/api/examples.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
-import { SessionIdParam, type SessionsResponse } from '../../../core/wire.ts';
+import { REVOKED_SESSIONS_HEADER, SessionIdParam, SessionsResponse } from '../../../core/wire.ts';
 import { clock, revokedHeader } from '../auth/sessions.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { callerAccount } from '../http/middleware.ts';
 
+const listDoc: OperationSpec = {
+  operationId: 'listSessions',
+  summary: "The calling account's signed-in devices (live sessions)",
+  description: '`current` marks the session the calling token belongs to.',
+  tags: ['accounts'],
+  security: ['serviceCredential'],
+  responses: { 200: json(SessionsResponse, 'Every live session of the account', example.SESSIONS) },
+};
+const revokeDoc: OperationSpec = {
+  operationId: 'revokeSession',
+  summary: 'Sign out one device of the calling account',
+  description: "Another account's session, or one already signed out, answers 404 alike.",
+  tags: ['accounts'],
+  security: ['serviceCredential'],
+  params: SessionIdParam,
+  responses: {
+    204: {
+      description: 'Signed out',
+      headers: {
+        [REVOKED_SESSIONS_HEADER]: {
+          description: 'The session just revoked, `<accountId>;<untilEpochMs>;<sessionId>` (the edge strips it)',
+          schema: { type: 'string' },
+          required: true,
+        },
+      },
+    },
+  },
+  problems: ['validation_failed', 'not_found'],
+};
+
 /** This account's signed-in devices, and signing one of them out. */
 export const sessions = new Hono<OriginEnv>()
-  .get('/', async (c) => {
+  .get('/', describeRoute(listDoc), async (c) => {
     const accountId = callerAccount(c.get('caller'));
     const deps = c.get('deps');
     const current = c.get('sessionId');
@@ -26,7 +58,7 @@ export const sessions = new Hono<OriginEnv>()
       })),
     } satisfies SessionsResponse);
   })
-  .delete('/:sessionId', async (c) => {
+  .delete('/:sessionId', describeRoute(revokeDoc), async (c) => {
     const accountId = callerAccount(c.get('caller'));
     const { sessionId } = parseOrThrow(SessionIdParam, c.req.param(), 'path');
     const deps = c.get('deps');
