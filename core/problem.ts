@@ -14,6 +14,8 @@ export const PROBLEMS = {
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_token: { status: 401, title: 'Token is invalid' },
   token_expired: { status: 401, title: 'Token has expired' },
+  session_revoked: { status: 401, title: 'Session was signed out' },
+  invalid_refresh_token: { status: 401, title: 'Refresh token is invalid or expired' },
   invalid_credentials: { status: 401, title: 'Email or password is wrong' },
   forbidden: { status: 403, title: 'Not allowed' },
   not_found: { status: 404, title: 'Not found' },

@@ -24,6 +24,7 @@ export const SERVICE_ISSUER = 'edgeflix-edge';
 export const SERVICE_AUDIENCE = 'edgeflix-origin';
 /** Seconds of clock skew tolerated between whoever signs and whoever verifies. */
 export const CLOCK_TOLERANCE_S = 30;
+/** The longest an account / profile token may live; the origin may mint shorter ones (SessionSettings). */
 export const ACCOUNT_TOKEN_TTL_S = 15 * 60;
 export const PROFILE_TOKEN_TTL_S = 60 * 60;
 export const SERVICE_TOKEN_TTL_S = 60;
@@ -36,6 +37,8 @@ export const AccountClaims = z.object({
   scope: z.literal('account'),
   plan: z.string(),
   since: z.number().int(),
+  /** The session (core/sessions.ts) the token was minted for; revoking it revokes the token. */
+  sid: uuid.optional(),
 });
 export type AccountClaims = z.infer<typeof AccountClaims>;
 
@@ -47,6 +50,7 @@ export const ProfileClaims = z.object({
   mat: z.number().int(),
   plan: z.string(),
   since: z.number().int(),
+  sid: uuid.optional(),
 });
 export type ProfileClaims = z.infer<typeof ProfileClaims>;
 
@@ -68,6 +72,8 @@ export const ServiceClaims = z.object({
   sub: uuid.optional(),
   pid: uuid.optional(),
   mat: z.number().int().optional(),
+  /** The caller's session, when its user token carried one. */
+  sid: uuid.optional(),
 });
 export type ServiceClaims = z.infer<typeof ServiceClaims>;
 
@@ -131,8 +137,10 @@ export async function signUserToken(
   signer: UserTokenSigner,
   settings: UserTokenSettings,
   now = Date.now(),
+  ttlSeconds?: number,
 ): Promise<{ token: string; expiresAt: Date }> {
-  const ttl = claims.scope === 'account' ? ACCOUNT_TOKEN_TTL_S : PROFILE_TOKEN_TTL_S;
+  const maxTtl = claims.scope === 'account' ? ACCOUNT_TOKEN_TTL_S : PROFILE_TOKEN_TTL_S;
+  const ttl = Math.min(ttlSeconds ?? maxTtl, maxTtl);
   const iat = Math.floor(now / 1000);
   const { sub, ...rest } = claims;
   const token = await new SignJWT(rest)

@@ -6,11 +6,36 @@ import { z } from 'zod';
 
 export const Uuid = z.uuid();
 
+const DeviceText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
 export const LoginRequest = z.strictObject({
   email: z.email().max(254),
   password: z.string().min(1).max(256),
+  /** Shown in the device list, e.g. "Living-room TV". */
+  deviceName: DeviceText.optional(),
+  /** e.g. "tv", "phone", "browser". */
+  deviceType: DeviceText.optional(),
+  /** The device token a previous sign-in on this device returned (the login limiter trusts it). */
+  deviceToken: z.string().max(512).optional(),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** What the edge forwards to the origin: the client's fields plus what only the edge knows. */
+export const OriginLoginRequest = LoginRequest.omit({ deviceToken: true }).extend({
+  /** Two-letter country the edge saw the request from (`request.cf.country`), if any. */
+  country: z
+    .string()
+    .regex(/^[A-Z0-9]{2}$/)
+    .nullable()
+    .optional(),
+  userAgent: z.string().max(512).nullable().optional(),
+});
+export type OriginLoginRequest = z.infer<typeof OriginLoginRequest>;
 
 export const TokenResponse = z.strictObject({
   token: z.string(),
@@ -18,6 +43,52 @@ export const TokenResponse = z.strictObject({
   expiresAt: z.iso.datetime(),
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
+
+/** A login or refresh: the account token, plus the session's refresh token (and a profile token if asked). */
+export const SessionTokenResponse = TokenResponse.extend({
+  refreshToken: z.string(),
+  refreshExpiresAt: z.iso.datetime(),
+  sessionId: Uuid,
+  profile: TokenResponse.optional(),
+  /** Login only: the device token to send with later logins on this device. */
+  deviceToken: z.string().optional(),
+});
+export type SessionTokenResponse = z.infer<typeof SessionTokenResponse>;
+
+export const RefreshRequest = z.strictObject({
+  refreshToken: z.string().min(1).max(128),
+  /** Also mint a profile token for this profile of the account. */
+  profileId: Uuid.optional(),
+});
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+export const PasswordChangeRequest = z.strictObject({
+  oldPassword: z.string().min(1).max(256),
+  newPassword: z.string().min(8).max(256),
+});
+export type PasswordChangeRequest = z.infer<typeof PasswordChangeRequest>;
+
+export const SessionIdParam = z.strictObject({ sessionId: Uuid });
+
+export const DeviceSession = z.strictObject({
+  id: Uuid,
+  deviceName: z.string().nullable(),
+  deviceType: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  lastUsedAt: z.iso.datetime(),
+  /** Coarse: the country the session signed in from. */
+  country: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  current: z.boolean(),
+});
+export const SessionsResponse = z.strictObject({ sessions: z.array(DeviceSession) });
+export type SessionsResponse = z.infer<typeof SessionsResponse>;
+
+/**
+ * Origin → edge only: `<accountId>;<untilEpochMs>;<sessionId>,…` names sessions just revoked, so the
+ * edge refuses their tokens everywhere (workers/session-guard). The edge strips it.
+ */
+export const REVOKED_SESSIONS_HEADER = 'edgeflix-revoked-sessions';
 
 export const Profile = z.strictObject({
   id: Uuid,

@@ -10,6 +10,30 @@ export const TOKEN = {
   expiresAt: '2026-12-01T12:15:00.000Z',
 };
 
+export const SESSION_ID = '7e6d5c4b-3a29-4f18-9e07-d6c5b4a39281';
+
+export const SESSION_TOKEN = {
+  ...TOKEN,
+  refreshToken: 'rt_Qm9va3MgYXJlIGdvb2QgZm9yIHRoZSBzb3VsLCB0ZWE',
+  refreshExpiresAt: '2026-12-31T12:00:00.000Z',
+  sessionId: SESSION_ID,
+};
+
+export const SESSIONS = {
+  sessions: [
+    {
+      id: SESSION_ID,
+      deviceName: 'Living-room TV',
+      deviceType: 'tv',
+      createdAt: '2026-12-01T12:00:00.000Z',
+      lastUsedAt: '2026-12-01T20:30:00.000Z',
+      country: 'DE',
+      userAgent: 'EdgeflixTV/3.2',
+      current: true,
+    },
+  ],
+};
+
 export const PROFILES = {
   profiles: [
     { id: PROFILE_ID, name: 'Alex', language: 'en', maturityLevel: 50, kids: false, avatar: null },

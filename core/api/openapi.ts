@@ -309,11 +309,12 @@ export const BODY_PROBLEMS = [
   'unsupported_media_type',
 ] as const satisfies readonly ProblemCode[];
 
-/** What a user token check can answer (a missing, bad or expired token; the wrong scope). */
+/** What a user token check can answer (a missing, bad or expired token; a signed-out session; the wrong scope). */
 export const TOKEN_PROBLEMS = [
   'unauthenticated',
   'invalid_token',
   'token_expired',
+  'session_revoked',
   'forbidden',
 ] as const satisfies readonly ProblemCode[];
 

@@ -5,6 +5,7 @@ import { ProfileOwners, SeenCredentials } from './http/credential-checks.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
 import { requireOperator } from './http/operator-key.ts';
 import { mountOpenApi } from './openapi.ts';
+import { account } from './routes/account.ts';
 import { auth } from './routes/auth.ts';
 import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
@@ -18,6 +19,7 @@ import { operator } from './routes/operator.ts';
 import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
+import { sessions } from './routes/sessions.ts';
 import { titleSummaries } from './routes/title-summaries.ts';
 import { createBreakers } from './telemetry/breakers.ts';
 import { guardStores } from './telemetry/guarded-stores.ts';
@@ -45,6 +47,8 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   app.use('/v1/*', requireServiceCredential);
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
+  app.route('/v1/sessions', sessions);
+  app.route('/v1/account', account);
   app.route('/v1/titles', catalog);
   // Routes only the edge and the progress buffer call, composed into the public API at the edge.
   app.use('/internal/v1/*', requireServiceCredential);

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { types as cassandraTypes } from 'cassandra-driver';
 import { CompletionThreshold, DEFAULT_COMPLETION_THRESHOLDS } from '../../core/progress.ts';
-import { CLOCK_TOLERANCE_S } from '../../core/tokens.ts';
+import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from '../../core/sessions.ts';
+import { ACCOUNT_TOKEN_TTL_S, CLOCK_TOLERANCE_S, PROFILE_TOKEN_TTL_S } from '../../core/tokens.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -109,6 +110,22 @@ const Schema = z
     COMPLETION_THRESHOLD_MOVIE: CompletionThreshold.default(DEFAULT_COMPLETION_THRESHOLDS.movie),
     COMPLETION_THRESHOLD_EPISODE: CompletionThreshold.default(DEFAULT_COMPLETION_THRESHOLDS.episode),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    /** Session lifetimes (core/sessions.ts): access and profile tokens, idle and absolute session ends, reuse grace. */
+    ACCOUNT_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(ACCOUNT_TOKEN_TTL_S)
+      .default(DEFAULT_SESSION_SETTINGS.accountTokenTtlS),
+    PROFILE_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(PROFILE_TOKEN_TTL_S)
+      .default(DEFAULT_SESSION_SETTINGS.profileTokenTtlS),
+    SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(DEFAULT_SESSION_SETTINGS.idleS),
+    SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(60).default(DEFAULT_SESSION_SETTINGS.absoluteS),
+    REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(DEFAULT_SESSION_SETTINGS.reuseGraceS),
   })
   .superRefine(requireDatabaseInRealMode)
   .superRefine((env, ctx) => {
@@ -123,6 +140,17 @@ export type StoreConfig = z.output<typeof StoreSchema>;
 /** Raised when the environment is not a valid configuration; the message names each bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** The session settings a configuration names. */
+export function sessionSettings(config: Config): SessionSettings {
+  return {
+    accountTokenTtlS: config.ACCOUNT_TOKEN_TTL_SECONDS,
+    profileTokenTtlS: config.PROFILE_TOKEN_TTL_SECONDS,
+    idleS: config.SESSION_IDLE_SECONDS,
+    absoluteS: config.SESSION_ABSOLUTE_SECONDS,
+    reuseGraceS: config.REFRESH_REUSE_GRACE_SECONDS,
+  };
 }
 
 /** Parses the environment (empty strings count as unset). */

@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import { completionThresholds } from '../../core/progress.ts';
 import { importUserTokenSigner } from '../../core/tokens.ts';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, sessionSettings } from './config.ts';
 import { createLogger } from './log.ts';
 import { seedIfEmpty } from './seed/bootstrap.ts';
 import { createStores } from './stores/index.ts';
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     serviceClockToleranceS: config.SERVICE_CLOCK_TOLERANCE_S,
     operatorApiKey: config.OPERATOR_API_KEY,
     completion: completionThresholds(config),
+    sessions: sessionSettings(config),
   });
   const completions = await startCompletionConsumer(stores, log);
   const exposures = await startExposureConsumer(stores, log);

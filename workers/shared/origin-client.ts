@@ -6,6 +6,7 @@
  */
 import { HttpError } from '../../core/problem.ts';
 import { REQUEST_ID_HEADER } from '../../core/request-id.ts';
+import { REVOKED_SESSIONS_HEADER } from '../../core/wire.ts';
 import { throughBreaker } from './origin-breaker.ts';
 import { mintServiceCredential, type OriginCaller } from './service-credential.ts';
 
@@ -29,7 +30,15 @@ export interface OriginRequest {
 
 export type OriginBindings = Pick<Env, 'ORIGIN_URL' | 'ORIGIN_TIMEOUT_MS' | 'SERVICE_TOKEN_SECRET' | 'ORIGIN_BREAKER'>;
 
-const PASSED_HEADERS = ['content-type', 'cache-control', 'etag', 'last-modified', 'retry-after'];
+/** The revocation announcement is consumed (and stripped) by the edge's callOrigin. */
+const PASSED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'etag',
+  'last-modified',
+  'retry-after',
+  REVOKED_SESSIONS_HEADER,
+];
 
 /**
  * Answers the origin's response (status and the headers worth passing on) or throws 502

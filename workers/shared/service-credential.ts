@@ -6,7 +6,10 @@
 import { identityClaims, signServiceToken, type AccountIdentity, type Identity } from '../../core/tokens.ts';
 
 /** Who the credential names: a profile (with its account and maturity level), or an account alone. */
-export type OriginCaller = Identity | AccountIdentity;
+export type OriginCaller = (Identity | AccountIdentity) & {
+  /** The session of the user token the caller presented (its `sid`), when it carried one. */
+  sessionId?: string | undefined;
+};
 
 export interface CredentialFor {
   method: string;
@@ -21,7 +24,13 @@ export interface CredentialFor {
 /** Mints the credential for one origin call with the shared secret (`SERVICE_TOKEN_SECRET`). */
 export function mintServiceCredential(secret: string, call: CredentialFor): Promise<string> {
   return signServiceToken(
-    { htm: call.method, htu: call.path, rid: call.requestId, ...(call.caller ? identityClaims(call.caller) : {}) },
+    {
+      htm: call.method,
+      htu: call.path,
+      rid: call.requestId,
+      ...(call.caller ? identityClaims(call.caller) : {}),
+      ...(call.caller?.sessionId ? { sid: call.caller.sessionId } : {}),
+    },
     secret,
     { body: call.body },
   );

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AccountIdentity, Identity, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
+import type { SessionSettings } from '../../../core/sessions.ts';
 import type { CompletionThresholds } from '../../../core/progress.ts';
 import type { Logger } from '../log.ts';
 import type { ProfileOwners, SeenCredentials } from './credential-checks.ts';
@@ -20,6 +21,10 @@ export interface OriginDeps {
   operatorApiKey: string;
   /** Fraction of the duration from which a title counts as completed, per content type. */
   completion: CompletionThresholds;
+  /** Token and session lifetimes (SESSION_* and *_TOKEN_TTL_SECONDS). */
+  sessions: SessionSettings;
+  /** The clock sessions are measured by (tests move it). */
+  now?: () => Date;
   /** Breaker budgets that differ from `BREAKER_DEFAULTS` (tests shorten them). */
   breakerSettings?: Partial<Record<Service, Partial<BreakerSettings>>>;
 }
@@ -40,6 +45,8 @@ export interface OriginEnv {
     requestId: string;
     /** Who the verified edge credential names for this exact request (nobody, for edge-only calls). */
     caller: Identity | AccountIdentity | undefined;
+    /** The caller's session (the `sid` of the user token the edge verified), if it named one. */
+    sessionId: string | undefined;
   };
 }
 

@@ -68,6 +68,7 @@ export const requireServiceCredential = createMiddleware<OriginEnv>(async (c, ne
     }
   }
   c.set('caller', caller);
+  c.set('sessionId', claims.sid);
   await next();
 });
 

@@ -2,9 +2,9 @@ import { Hono } from 'hono';
 import { describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
 import * as example from '../../../core/api/examples.ts';
 import { HttpError } from '../../../core/problem.ts';
-import { identityClaims, signUserToken } from '../../../core/tokens.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import { EmptyBody, ProfileIdParam, type Profile, ProfilesResponse, TokenResponse } from '../../../core/wire.ts';
+import { clock, profileToken, tokenBody } from '../auth/sessions.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { optionalJsonBody } from '../http/body.ts';
 import { callerAccount } from '../http/middleware.ts';
@@ -34,7 +34,14 @@ const selectDoc: OperationSpec = {
   params: ProfileIdParam,
   body: { schema: EmptyBody, required: false },
   responses: { 200: json(TokenResponse, 'A profile token', example.TOKEN) },
-  problems: ['malformed_json', 'validation_failed', 'payload_too_large', 'unsupported_media_type', 'forbidden'],
+  problems: [
+    'malformed_json',
+    'validation_failed',
+    'payload_too_large',
+    'unsupported_media_type',
+    'forbidden',
+    'session_revoked',
+  ],
 };
 
 /** The caller's profiles, and selecting one for a profile token. */
@@ -49,22 +56,16 @@ export const profiles = new Hono<OriginEnv>()
     const accountId = callerAccount(caller);
     const { profileId } = parseOrThrow(ProfileIdParam, c.req.param(), 'path');
     await optionalJsonBody(c, EmptyBody);
-    const { stores, signer, tokenSettings } = c.get('deps');
-    const [profile, account] = await Promise.all([
-      stores.accounts.getProfile(accountId, profileId),
-      stores.accounts.getAccount(accountId),
+    const deps = c.get('deps');
+    const sessionId = c.get('sessionId');
+    const [profile, account, session] = await Promise.all([
+      deps.stores.accounts.getProfile(accountId, profileId),
+      deps.stores.accounts.getAccount(accountId),
+      sessionId ? deps.stores.sessions.getLive(accountId, sessionId, clock(deps)) : undefined,
     ]);
+    // A profile token outlives neither its session nor a revocation the edge has not heard of yet.
+    if (session === null) throw new HttpError('session_revoked', 'This session was signed out or has expired');
     // Unknown and foreign profiles answer alike, so profile ids of other accounts cannot be probed.
     if (!profile || !account) throw new HttpError('forbidden', 'That profile does not belong to this account');
-    const { token, expiresAt } = await signUserToken(
-      {
-        ...identityClaims({ accountId: account.id, profileId: profile.id, maturityLevel: profile.maturityLevel }),
-        scope: 'profile',
-        plan: account.planId,
-        since: Math.floor(account.createdAt.getTime() / 1000),
-      },
-      signer,
-      tokenSettings,
-    );
-    return c.json({ token, tokenType: 'Bearer', expiresAt: expiresAt.toISOString() } satisfies TokenResponse);
+    return c.json(tokenBody(await profileToken(deps, account, profile, sessionId)) satisfies TokenResponse);
   });

@@ -9,6 +9,7 @@ import { embeddedEventBus } from './embedded-events.ts';
 import { embeddedProgressStore } from './embedded-progress.ts';
 import { kafkaEventBus } from './kafka-events.ts';
 import { postgresAccountStore } from './postgres-accounts.ts';
+import { postgresSessionStore } from './postgres-sessions.ts';
 import { cachedCatalog } from './cached-catalog.ts';
 import { postgresCatalogStore, postgresPreferenceStore } from './postgres-catalog.ts';
 import { postgresExperimentStore } from './postgres-experiments.ts';
@@ -56,6 +57,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     return {
       mode: 'embedded',
       accounts: postgresAccountStore(sql),
+      sessions: postgresSessionStore(sql),
       catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
       preferences: postgresPreferenceStore(sql),
       home: postgresHomeStore(sql),
@@ -92,6 +94,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
   return {
     mode: 'real',
     accounts: postgresAccountStore(sql),
+    sessions: postgresSessionStore(sql),
     catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
     preferences: postgresPreferenceStore(sql),
     home: postgresHomeStore(sql),

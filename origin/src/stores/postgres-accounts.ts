@@ -70,5 +70,8 @@ export function postgresAccountStore(sql: postgres.Sql): AccountStore {
       const rows = await sql<{ account_id: string }[]>`SELECT account_id FROM profiles WHERE id = ${profileId}`;
       return rows[0]?.account_id ?? null;
     },
+    async setPasswordHash(accountId, passwordHash) {
+      await sql`UPDATE accounts SET password_hash = ${passwordHash} WHERE id = ${accountId}`;
+    },
   };
 }

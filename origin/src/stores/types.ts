@@ -5,6 +5,7 @@
 import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import type { Experiment, ExperimentStatus } from '../../../core/experiments/schema.ts';
 import type { PlaybackSource } from '../../../core/manifest/source.ts';
+import type { SessionSettings } from '../../../core/sessions.ts';
 import type { Topic } from './names.ts';
 
 export interface AccountRecord {
@@ -35,6 +36,58 @@ export interface AccountStore {
   getProfile(accountId: string, profileId: string): Promise<ProfileRecord | null>;
   /** The account a profile belongs to, or `null` when no such profile exists. */
   profileOwner(profileId: string): Promise<string | null>;
+  setPasswordHash(accountId: string, passwordHash: string): Promise<void>;
+}
+
+/** One signed-in device (core/sessions.ts). Refresh tokens appear only as SHA-256 hashes. */
+export interface SessionRecord {
+  id: string;
+  accountId: string;
+  deviceName: string | null;
+  deviceType: string | null;
+  userAgent: string | null;
+  country: string | null;
+  createdAt: Date;
+  lastUsedAt: Date;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export type NewSession = Omit<SessionRecord, 'lastUsedAt' | 'revokedAt'> & { refreshHash: string };
+
+/** What presenting a refresh token did (see `refreshDecision` in core/sessions.ts). */
+export type RefreshOutcome =
+  | { kind: 'rotated' | 'replayed'; session: SessionRecord }
+  /** A retired token: the session has just been revoked. */
+  | { kind: 'reused'; session: SessionRecord }
+  | { kind: 'ended'; reason: 'revoked' | 'idle' | 'absolute' }
+  | { kind: 'unknown' };
+
+/** Sessions (PostgreSQL in both modes). Every read and revocation is scoped to one account. */
+export interface SessionStore {
+  create(session: NewSession): Promise<void>;
+  /**
+   * Presents the refresh token hashed `presented`; on rotation its successor (hashed `successor`)
+   * becomes current. One transaction: two concurrent refreshes of one token rotate once.
+   */
+  refresh(
+    presented: string,
+    successor: string,
+    now: Date,
+    settings: Pick<SessionSettings, 'idleS' | 'reuseGraceS'>,
+  ): Promise<RefreshOutcome>;
+  /** A live (not revoked, not expired) session of this account, else `null`. */
+  getLive(accountId: string, sessionId: string, now: Date): Promise<SessionRecord | null>;
+  /** This account's live sessions, most recently used first. */
+  listLive(accountId: string, now: Date): Promise<SessionRecord[]>;
+  /** Revokes the named sessions of this account (all but `except`, for `'all'`); answers the ids revoked now. */
+  revoke(
+    accountId: string,
+    which: { ids: string[] } | { allExcept: string | null },
+    now: Date,
+    reason: string,
+  ): Promise<string[]>;
 }
 
 export type ContentType = 'movie' | 'episode';
@@ -261,6 +314,7 @@ export interface ExperimentStore {
 export interface Stores {
   mode: 'embedded' | 'real';
   accounts: AccountStore;
+  sessions: SessionStore;
   catalog: CatalogStore;
   preferences: PreferenceStore;
   home: HomeStore;

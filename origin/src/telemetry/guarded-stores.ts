@@ -52,6 +52,7 @@ export function guardStores(stores: Stores, metrics: Metrics, breakers: Breakers
   return {
     ...stores,
     accounts: wrap('accounts'),
+    sessions: wrap('sessions'),
     catalog: wrap('catalog'),
     preferences: wrap('preferences'),
     home: wrap('home'),

@@ -11,6 +11,8 @@ export interface EdgeCall {
   sub?: string;
   pid?: string;
   mat?: number;
+  /** The session the caller's user token named. */
+  sid?: string;
   /** Mint the credential for a different method/path than the one called. */
   credentialFor?: { method: string; path: string };
   secret?: string;
@@ -35,6 +37,7 @@ export async function asEdge(origin: TestOrigin, secret: string, call: EdgeCall)
         ...(call.sub ? { sub: call.sub } : {}),
         ...(call.pid ? { pid: call.pid } : {}),
         ...(call.mat !== undefined ? { mat: call.mat } : {}),
+        ...(call.sid ? { sid: call.sid } : {}),
       },
       call.secret ?? secret,
       { body: call.credentialBody ?? body, now: call.now },

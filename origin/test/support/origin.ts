@@ -5,7 +5,7 @@ import { completionThresholds } from '../../../core/progress.ts';
 import { importUserTokenSigner } from '../../../core/tokens.ts';
 import { createApp } from '../../src/app.ts';
 import type { CassandraSettings } from '../../src/db/cassandra.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, sessionSettings } from '../../src/config.ts';
 import type { OriginDeps } from '../../src/http/context.ts';
 import { silentLogger } from '../../src/log.ts';
 import { seedDatabase } from '../../src/seed/write.ts';
@@ -61,6 +61,7 @@ async function createTestOrigin(options: {
     ...(options.serviceClockToleranceS !== undefined ? { serviceClockToleranceS: options.serviceClockToleranceS } : {}),
     operatorApiKey: options.keys.operatorKey,
     completion: completionThresholds(config),
+    sessions: sessionSettings(config),
   };
   return {
     deps,

@@ -19,10 +19,11 @@ import { MEDIA_PATH_PREFIX, media } from './routes/media.ts';
 import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
+import { account, sessions } from './routes/sessions.ts';
 import { catalog } from './routes/catalog.ts';
 
 /** Routes that answer without a user token; every other /v1 route verifies one first. */
-const PUBLIC_API = new Set(['/v1/auth/login']);
+const PUBLIC_API = new Set(['/v1/auth/login', '/v1/auth/refresh']);
 /** Fetched by players, which cannot add headers: a signed segment token in the URL is the credential. */
 const SEGMENT_TOKEN_API = (path: string) =>
   path.startsWith(MEDIA_PATH_PREFIX) || /^\/v1\/playback\/[^/]+\/hls\//.test(path);
@@ -69,6 +70,8 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.use('/v1/*', rateLimit());
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
+  app.route('/v1/sessions', sessions);
+  app.route('/v1/account', account);
   app.route('/v1/progress', progress);
   app.route('/v1/continue-watching', continueWatching);
   app.route('/v1/history', history);

@@ -30,7 +30,8 @@ export function edgeDocument(app: Hono<EdgeEnv>): JsonSchema {
           'The public API of the edgeflix edge. Sign in for an account token, select a profile for a profile token, then browse, play and report progress with it. Errors are `application/problem+json` with a stable `code`.',
       },
       tags: [
-        { name: 'auth', description: 'Signing in' },
+        { name: 'auth', description: 'Signing in, refreshing tokens and signing out' },
+        { name: 'sessions', description: 'Signed-in devices and the password' },
         { name: 'profiles', description: "The account's profiles and profile tokens" },
         { name: 'browse', description: 'Catalog and homepage' },
         { name: 'playback', description: 'Manifests, playlists and media (segment tokens)' },

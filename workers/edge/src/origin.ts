@@ -6,7 +6,9 @@
 import { PROBLEM_CONTENT_TYPE } from '../../../core/problem.ts';
 import { originFetch, type OriginRequest } from '../../shared/origin-client.ts';
 import type { OriginCaller } from '../../shared/service-credential.ts';
+import type { UserClaims } from '../../../core/tokens.ts';
 import type { AppContext } from './http/context.ts';
+import { relayRevocations } from './http/session-guard.ts';
 
 export interface OriginCall {
   method: OriginRequest['method'];
@@ -30,10 +32,10 @@ export async function callOrigin(c: AppContext, call: OriginCall): Promise<Respo
     path: call.path,
     body: call.body,
     requestId: c.get('requestId'),
-    ...(call.caller ? { caller: call.caller } : {}),
+    ...(call.caller ? { caller: { ...call.caller, sessionId: (c.get('user') as UserClaims | undefined)?.sid } } : {}),
     ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
   });
-  return withPublicInstance(response, new URL(c.req.url).pathname);
+  return withPublicInstance(await relayRevocations(c, response), new URL(c.req.url).pathname);
 }
 
 /**

@@ -7,6 +7,8 @@ import { createEdgeApp } from '../src/app.ts';
 
 const EDGE = 'https://edge.test';
 const DEMO = { email: 'demo@edgeflix.test', password: 'edgeflix-demo' };
+/** No other edge test signs this account in, so signing its sessions out disturbs none of them. */
+const BASIC = { email: 'basic@edgeflix.test', password: 'edgeflix-basic' };
 const { titleId } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string };
 
 let document: JsonSchema;
@@ -111,6 +113,48 @@ describe('real responses conform to the document', () => {
     expect((await call(`/v1/continue-watching/${titleId}`, { method: 'DELETE', ...bearer(token) })).status).toBe(204);
     expect((await call('/v1/history?limit=5', bearer(token))).status).toBe(200);
     expect((await call('/v1/history?cursor=zz', bearer(token))).status).toBe(400);
+  });
+
+  it('for sessions: refresh, the device list, signing out one device or all, changing the password', async () => {
+    type Session = { token: string; refreshToken: string; sessionId: string };
+    const signIn = async (deviceName: string) => {
+      const res = await call('/v1/auth/login', post({ ...BASIC, deviceName, deviceType: 'browser' }));
+      expect(res.status).toBe(200);
+      return (await res.json()) as Session;
+    };
+    const phone = await signIn('Phone');
+    const tv = await signIn('TV');
+
+    expect((await call('/v1/auth/refresh', post({ refreshToken: `rt_${'A'.repeat(43)}` }))).status).toBe(401);
+    expect((await call('/v1/auth/refresh', post({ refreshToken: '' }))).status).toBe(400);
+    const refreshed = await call('/v1/auth/refresh', post({ refreshToken: phone.refreshToken }));
+    expect(refreshed.status).toBe(200);
+    const { token: phoneToken } = (await refreshed.json()) as Session;
+
+    const list = await call('/v1/sessions', bearer(phoneToken));
+    expect(list.status).toBe(200);
+    const ids = ((await list.json()) as { sessions: { id: string }[] }).sessions.map((s) => s.id);
+    expect(ids).toEqual(expect.arrayContaining([phone.sessionId, tv.sessionId]));
+    expect((await call('/v1/sessions', bearer('x.y.z'))).status).toBe(401);
+    expect(
+      (await call(`/v1/sessions/${crypto.randomUUID()}`, { method: 'DELETE', ...bearer(phoneToken) })).status,
+    ).toBe(404);
+    expect((await call('/v1/sessions/not-a-uuid', { method: 'DELETE', ...bearer(phoneToken) })).status).toBe(400);
+    expect((await call(`/v1/sessions/${tv.sessionId}`, { method: 'DELETE', ...bearer(phoneToken) })).status).toBe(204);
+    expect((await call('/v1/sessions', bearer(tv.token))).status).toBe(401);
+
+    const change = (oldPassword: string, newPassword: string) =>
+      call('/v1/account/password', post({ oldPassword, newPassword }, phoneToken));
+    expect((await change('wrong-password', 'a-longer-secret')).status).toBe(401);
+    expect((await change(BASIC.password, 'short')).status).toBe(400);
+    expect((await change(BASIC.password, 'a-longer-secret')).status).toBe(204);
+    expect((await change('a-longer-secret', BASIC.password)).status).toBe(204);
+
+    expect((await call('/v1/auth/logout', { method: 'POST', ...bearer(phoneToken) })).status).toBe(204);
+    expect((await call('/v1/auth/logout', { method: 'POST', ...bearer(phoneToken) })).status).toBe(401);
+    const laptop = await signIn('Laptop');
+    expect((await call('/v1/auth/logout-all', { method: 'POST', ...bearer(laptop.token) })).status).toBe(204);
+    expect((await call('/v1/auth/logout-all', { method: 'POST' })).status).toBe(401);
   });
 
   it('for manifests, playlists and media', async () => {

@@ -10,6 +10,7 @@ import {
   type UserClaims,
 } from '../../../../core/tokens.ts';
 import type { AppContext, EdgeEnv } from './context.ts';
+import { checkSession } from './session-guard.ts';
 
 type Verify = ReturnType<typeof userTokenVerifier>;
 let cached: { source: string; verify: Verify } | undefined;
@@ -35,7 +36,8 @@ function verifierFor(env: Env): Verify {
 
 /**
  * Verifies the caller's token (pinned ES256, exp/iss/aud, known kid) before anything else runs,
- * and that it grants the scope the route needs.
+ * that its session was not signed out (http/session-guard.ts), and that it grants the scope the
+ * route needs.
  */
 export function requireUser(scope: UserClaims['scope'] | 'any') {
   return createMiddleware<EdgeEnv>(async (c, next) => {
@@ -46,6 +48,7 @@ export function requireUser(scope: UserClaims['scope'] | 'any') {
     if (scope !== 'any' && claims.scope !== scope) {
       throw new HttpError('forbidden', `This route needs a ${scope} token, not a ${claims.scope} token`);
     }
+    if (!c.get('user')) await checkSession(c, claims);
     c.set('user', claims);
     await next();
   });

@@ -1,0 +1,120 @@
+import { env, SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { SessionTokenResponse } from '../../../core/wire.ts';
+import { GUARD_CACHE_MS } from '../src/http/session-guard.ts';
+import { playable } from '../../test/helpers.ts';
+
+const FAMILY = { email: 'family@edgeflix.test', password: 'edgeflix-family' };
+const api = (path: string, init: RequestInit = {}) => SELF.fetch(`https://edge.test${path}`, init);
+const post = (path: string, body: unknown, token?: string) =>
+  api(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
+
+async function login(deviceName: string): Promise<SessionTokenResponse> {
+  const res = await post('/v1/auth/login', { ...FAMILY, deviceName, deviceType: 'browser' });
+  expect(res.status).toBe(200);
+  return (await res.json()) as SessionTokenResponse;
+}
+
+/** A signed-in device with a profile selected: its account token and profile token. */
+async function device(name: string) {
+  const session = await login(name);
+  const list = (await (await api('/v1/profiles', bearer(session.token))).json()) as {
+    profiles: { id: string; maturityLevel: number; kids: boolean }[];
+  };
+  const profile = list.profiles.find((p) => !p.kids)!;
+  const selected = await api(`/v1/profiles/${profile.id}/select`, { method: 'POST', ...bearer(session.token) });
+  expect(selected.status).toBe(200);
+  const { token: profileToken } = (await selected.json()) as { token: string };
+  return { session, profileToken, title: playable(profile.maturityLevel)[0]! };
+}
+
+type Device = Awaited<ReturnType<typeof device>>;
+
+/** One request of each route class: API (account and profile), manifests, heartbeats. */
+const routeClasses = (d: Device): [string, () => Promise<Response>][] => [
+  ['API, account token', () => api('/v1/sessions', bearer(d.session.token))],
+  ['API, profile token', () => api('/v1/profiles', bearer(d.profileToken))],
+  ['DASH manifest', () => api(`/v1/playback/${d.title.id}/manifest.mpd`, bearer(d.profileToken))],
+  ['HLS master playlist', () => api(`/v1/playback/${d.title.id}/master.m3u8`, bearer(d.profileToken))],
+  [
+    'heartbeat',
+    () =>
+      post(
+        '/v1/progress',
+        { titleId: d.title.id, positionSeconds: 5, durationSeconds: 600, eventTime: Date.now(), deviceId: 'web' },
+        d.profileToken,
+      ),
+  ],
+];
+
+async function codeOf(res: Response): Promise<string | number> {
+  if (res.status < 400) {
+    await res.body?.cancel();
+    return res.status;
+  }
+  return ((await res.json()) as { code: string }).code;
+}
+
+describe('sessions through the edge', () => {
+  it('lists the devices, marks the caller’s, and hides the refresh hash and the origin’s revocation header', async () => {
+    const a = await login('Phone');
+    const res = await api('/v1/sessions', bearer(a.token));
+    expect(res.status).toBe(200);
+    const { sessions } = (await res.json()) as { sessions: { id: string; deviceName: string; current: boolean }[] };
+    expect(sessions.find((s) => s.id === a.sessionId)).toMatchObject({ deviceName: 'Phone', current: true });
+    const out = await api('/v1/auth/logout', { method: 'POST', ...bearer(a.token) });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('edgeflix-revoked-sessions')).toBeNull();
+  });
+
+  it('refreshes without a password, and refuses the session’s tokens at once after logout', async () => {
+    const d = await device('Laptop');
+    const refreshed = await post('/v1/auth/refresh', { refreshToken: d.session.refreshToken });
+    expect(refreshed.status).toBe(200);
+    const next = (await refreshed.json()) as SessionTokenResponse;
+    // Whatever each route answers for this title (a seeded title may have no media), it is not a revocation.
+    for (const [name, request] of routeClasses(d)) {
+      expect([name, await codeOf(await request())]).not.toEqual([name, 'session_revoked']);
+    }
+    expect((await api('/v1/auth/logout', { method: 'POST', ...bearer(next.token) })).status).toBe(204);
+    for (const [name, request] of routeClasses(d))
+      expect([name, await codeOf(await request())]).toEqual([name, 'session_revoked']);
+    expect(await codeOf(await post('/v1/auth/refresh', { refreshToken: next.refreshToken }))).toBe('session_revoked');
+  });
+
+  it('signs out everywhere from another device: every route class answers session_revoked', async () => {
+    const victim = await device('TV');
+    const other = await login('Phone');
+    expect((await api('/v1/auth/logout-all', { method: 'POST', ...bearer(other.token) })).status).toBe(204);
+    for (const [name, request] of routeClasses(victim)) {
+      expect([name, await codeOf(await request())]).toEqual([name, 'session_revoked']);
+    }
+    expect(await codeOf(await api('/v1/sessions', bearer(other.token)))).toBe('session_revoked');
+  });
+
+  it('refuses a session revoked at another location within the isolate cache bound', async () => {
+    const d = await device('Tablet');
+    expect(await codeOf(await api('/v1/sessions', bearer(d.session.token)))).toBe(200);
+    // Another edge location pushes the revocation to the account's guard; this isolate's copy is stale.
+    const accountId = JSON.parse(atob(d.session.token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).sub;
+    const guard = env.SESSION_GUARD.get(env.SESSION_GUARD.idFromName(accountId));
+    const revokedAt = Date.now();
+    await guard.revoke([d.session.sessionId], revokedAt + 60_000);
+    let refusedAfter: number | undefined;
+    while (Date.now() - revokedAt < 5_000) {
+      if ((await codeOf(await api('/v1/sessions', bearer(d.session.token)))) === 'session_revoked') {
+        refusedAfter = Date.now() - revokedAt;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refusedAfter).toBeDefined();
+    expect(refusedAfter!).toBeLessThanOrEqual(5_000);
+    console.warn(`revocation reached this isolate after ${refusedAfter} ms (cache bound ${GUARD_CACHE_MS} ms)`);
+  });
+});
