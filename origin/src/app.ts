@@ -26,6 +26,9 @@ import { guardStores } from './telemetry/guarded-stores.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 
 /** The origin HTTP app: route groups mounted behind the service credential, one error handler. */
+/** Methods the origin never serves (RFC 9110 §9.3.8 TRACE, §9.3.6 CONNECT). */
+const UNSUPPORTED_METHODS = new Set(['TRACE', 'CONNECT']);
+
 export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   const metrics = createMetrics();
   const breakers = createBreakers(metrics, origin.log, origin.breakerSettings);
@@ -40,6 +43,16 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   };
   const app = new Hono<OriginEnv>();
   app.use('*', requestContext(deps));
+  // No route answers these, and Node's fetch Request refuses to be built for them, so any body
+  // read would throw: refuse them before anything reads the request.
+  app.use('*', async (c, next) => {
+    if (UNSUPPORTED_METHODS.has(c.req.method)) {
+      throw new HttpError('method_not_allowed', `${c.req.method} is not supported`, {
+        headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE' },
+      });
+    }
+    await next();
+  });
   app.route('/', health);
   // Prometheus scrape: operators only (OPERATOR_API_KEY), like the operator API; see the README.
   app.use('/metrics', requireOperator);

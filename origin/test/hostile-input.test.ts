@@ -3,11 +3,12 @@
  * API on the real stack: each is a 400 problem naming the field, before any query, and none of it
  * counts against the postgres breaker.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../core/validation.ts';
 import type { TestKeys } from './support/keys.ts';
 import { sample, scrape } from './support/metrics.ts';
-import { realTestOrigin, type TestOrigin } from './support/origin.ts';
+import { listen, realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
 let origin: TestOrigin;
@@ -123,5 +124,43 @@ describe('operator API: input no store can hold is refused with 400 naming the f
     for (let i = 0; i < 5; i++) for (const send of hostile) expect((await send()).status).toBe(400);
     expect(sample(await scrape(origin, keys.operatorKey), 'circuit_breaker_state', { service: 'postgres' })).toBe(0);
     expect((await op('GET', '/experiments')).status).toBe(200);
+  });
+});
+
+/** A raw HTTP request (fetch refuses TRACE and CONNECT, so a client library would not even send it). */
+function rawRequest(url: string, method: string, path: string, body: string) {
+  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const req = http.request(
+      `${url}${path}`,
+      { method, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body: text }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('methods no route serves', () => {
+  it('answers TRACE with a body with 405 problem+json, never 500', async () => {
+    const server = await listen(origin.app);
+    try {
+      for (const method of ['TRACE']) {
+        for (const path of ['/internal/v1/progress/flush', '/v1/auth/login', '/operator/v1/experiments']) {
+          const res = await rawRequest(server.url, method, path, '{"a":1}');
+          expect(res.status, `${method} ${path}: ${res.body}`).toBe(405);
+          expect(res.type).toContain('application/problem+json');
+          expect(JSON.parse(res.body)).toMatchObject({ code: 'method_not_allowed' });
+        }
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
