@@ -13,6 +13,7 @@ import { cachedCatalog } from './cached-catalog.ts';
 import { postgresCatalogStore, postgresPreferenceStore } from './postgres-catalog.ts';
 import { postgresExperimentStore } from './postgres-experiments.ts';
 import { postgresHomeStore } from './postgres-home.ts';
+import { postgresSearchStore } from './postgres-search.ts';
 import type { Stores } from './types.ts';
 
 const CATALOG_CACHE = { ttlMs: 60_000, maxEntries: 50_000 };
@@ -59,6 +60,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
       catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
       preferences: postgresPreferenceStore(sql),
       home: postgresHomeStore(sql),
+      search: postgresSearchStore(sql),
       experiments: postgresExperimentStore(sql),
       progress: embeddedProgressStore(sql),
       events,
@@ -95,6 +97,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
     preferences: postgresPreferenceStore(sql),
     home: postgresHomeStore(sql),
+    search: postgresSearchStore(sql),
     experiments: postgresExperimentStore(sql),
     progress,
     events,
