@@ -9,6 +9,7 @@ export default tseslint.config(
       'dist',
       '.stack',
       '.edgeflix',
+      '.venv',
       '.wrangler',
       'bench/results',
       'workers/worker-configuration.d.ts',

@@ -18,6 +18,11 @@ export const TitleCard = z.strictObject({
   backdropUrl: z.string().nullable(),
   /** Media is in the object store (a series: at least one episode). */
   playable: z.boolean(),
+  /**
+   * Media is being prepared right now (a series: for an episode): not playable yet, or playable
+   * with more renditions to come. Poll while true.
+   */
+  preparing: z.boolean(),
 });
 export type TitleCard = z.infer<typeof TitleCard>;
 
@@ -53,5 +58,6 @@ export const TitleListParams = z.strictObject({
     .optional(),
   type: z.enum(['movie', 'series']).optional(),
   playable: z.enum(['true', 'false']).optional(),
+  preparing: z.enum(['true', 'false']).optional(),
 });
 export type TitleListParams = z.infer<typeof TitleListParams>;

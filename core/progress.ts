@@ -89,13 +89,15 @@ export function onCatalogDuration<T extends Pick<ProgressEntry, 'positionSeconds
 export function acceptHeartbeat(hb: Heartbeat, catalogDurationSeconds: number | null, receivedAt: number): Heartbeat {
   return { ...onCatalogDuration(hb, catalogDurationSeconds), eventTime: Math.min(hb.eventTime, receivedAt) };
 }
+/** The last instant an ISO 8601 date-time (a four-digit year) can name: `lastWatchedAt` must be one. */
+export const LATEST_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** The latest state of one title for one profile, as buffered and flushed. */
 export const ProgressEntry = z.strictObject({
   titleId: uuid,
   positionSeconds: seconds,
   durationSeconds: seconds,
-  eventTime: z.number().int().nonnegative(),
+  eventTime: z.number().int().nonnegative().max(LATEST_EVENT_TIME_MS),
   tie: z.number().int().min(0).max(MAX_TIE),
   deviceId,
 });
@@ -284,7 +286,7 @@ export const ContinueWatchingParams = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
-/** GET /internal/v1/titles/{titleId}/summary: what the edge checks before accepting a heartbeat. */
+/** A title as the edge checks a heartbeat against it (an item of `TitleSummariesResponse`). */
 export const TitleSummaryWire = z.strictObject({
   id: uuid,
   type: z.enum(['movie', 'episode', 'series']),
@@ -293,6 +295,19 @@ export const TitleSummaryWire = z.strictObject({
   maturityLevel: z.number().int(),
 });
 export type TitleSummaryWire = z.infer<typeof TitleSummaryWire>;
+
+/** Most titles one summaries request names: those of a full heartbeat batch. */
+export const MAX_TITLE_SUMMARIES = MAX_HEARTBEATS_PER_BATCH;
+
+/** POST /internal/v1/titles/summaries: the titles a heartbeat (or a batch) names, in one call. */
+export const TitleSummariesRequest = z.strictObject({
+  titleIds: z.array(uuid).min(1).max(MAX_TITLE_SUMMARIES),
+});
+export type TitleSummariesRequest = z.infer<typeof TitleSummariesRequest>;
+
+/** Its answer: a summary for each title the catalog has; an id it does not have is left out. */
+export const TitleSummariesResponse = z.strictObject({ summaries: z.array(TitleSummaryWire) });
+export type TitleSummariesResponse = z.infer<typeof TitleSummariesResponse>;
 
 /** Query of GET /v1/history: page size and the opaque cursor of the previous page. */
 export const HistoryParams = z.strictObject({

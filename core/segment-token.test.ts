@@ -6,8 +6,10 @@ import {
   SEGMENT_TOKEN_TTL_S,
   isNormalisedKey,
   parseSegmentKeySet,
+  requireCoveredPath,
   segmentTokenFromUrl,
   signSegmentToken,
+  verifySegmentClaims,
   verifySegmentToken,
   type SegmentGrant,
   type SegmentKeySet,
@@ -95,6 +97,18 @@ describe('segment tokens', () => {
     expect(await refusal(verifySegmentToken(token, keys, { path: segment(1), now: later }))).toBe(
       'Segment token has expired',
     );
+  });
+
+  it('give their claims before the path is known, and check the path apart', async () => {
+    const { token } = await signSegmentToken(grant, keys);
+    const claims = await verifySegmentClaims(token, keys);
+    expect(claims).toMatchObject({ tid: TITLE, rid: ENCODING, pfx: grant.prefix });
+    expect(() => requireCoveredPath(claims, segment(1))).not.toThrow();
+    expect(() => requireCoveredPath(claims, segment(1, `media/${OTHER_TITLE}/avc1-720p-sdr/`))).toThrow(
+      'Segment token does not cover this path',
+    );
+    const forged = await signSegmentToken(grant, { current: 'k1', keys: { k1: NEW_SECRET } });
+    expect(await refusal(verifySegmentClaims(forged.token, keys))).toBe('Segment token signature is invalid');
   });
 
   it('are refused when signed by an unknown kid', async () => {

@@ -126,14 +126,28 @@ export async function signSegmentToken(
 
 /**
  * Verifies a segment token for a request of object `path` (the object-store key, e.g.
- * `media/<titleId>/avc1-720p-sdr/seg-3.m4s`, exactly as it appears in the URL, not decoded).
- * Checks the pinned algorithm, a known kid, the signature, expiry, and that the path is a clean
- * key inside the token's prefix. Throws `HttpError('forbidden')` on any failure.
+ * `media/<titleId>/avc1-720p-sdr/seg-3.m4s`, exactly as it appears in the URL, not decoded):
+ * `verifySegmentClaims`, then `requireCoveredPath`. Throws `HttpError('forbidden')` on any failure.
  */
 export async function verifySegmentToken(
   token: string,
   keySet: SegmentKeySet,
   request: { path: string; now?: number },
+): Promise<SegmentClaims> {
+  const claims = await verifySegmentClaims(token, keySet, request.now !== undefined ? { now: request.now } : {});
+  requireCoveredPath(claims, request.path);
+  return claims;
+}
+
+/**
+ * The token's claims once its pinned algorithm, known kid, signature, audience and expiry hold:
+ * all a caller can check before it knows which path the token must cover (a media playlist checks
+ * this before it looks its title up). Throws `HttpError('forbidden')` on any failure.
+ */
+export async function verifySegmentClaims(
+  token: string,
+  keySet: SegmentKeySet,
+  options: { now?: number } = {},
 ): Promise<SegmentClaims> {
   let header;
   try {
@@ -153,7 +167,7 @@ export async function verifySegmentToken(
       audience: SEGMENT_TOKEN_AUDIENCE,
       requiredClaims: ['exp', 'iat'],
       clockTolerance: CLOCK_TOLERANCE_S,
-      ...(request.now !== undefined ? { currentDate: new Date(request.now) } : {}),
+      ...(options.now !== undefined ? { currentDate: new Date(options.now) } : {}),
     }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw forbidden('Segment token has expired');
@@ -163,12 +177,14 @@ export async function verifySegmentToken(
   }
   const parsed = SegmentClaims.safeParse(payload);
   if (!parsed.success) throw forbidden('Segment token claims are malformed');
-  const claims = parsed.data;
+  return parsed.data;
+}
 
-  if (!isNormalisedKey(request.path, false)) throw forbidden('Requested path is not a clean object key');
-  const covered = claims.pfx.endsWith('/') ? request.path.startsWith(claims.pfx) : request.path === claims.pfx;
+/** Throws `HttpError('forbidden')` unless `path` is a clean key inside the token's prefix. */
+export function requireCoveredPath(claims: SegmentClaims, path: string): void {
+  if (!isNormalisedKey(path, false)) throw forbidden('Requested path is not a clean object key');
+  const covered = claims.pfx.endsWith('/') ? path.startsWith(claims.pfx) : path === claims.pfx;
   if (!covered) throw forbidden('Segment token does not cover this path');
-  return claims;
 }
 
 /**

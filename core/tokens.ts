@@ -156,10 +156,11 @@ export function lifetimeProblem(
   payload: Pick<JWTPayload, 'iat' | 'exp'>,
   ttlSeconds: number,
   now: Date,
+  clockToleranceS = CLOCK_TOLERANCE_S,
 ): string | null {
   const { iat, exp } = payload;
   if (iat === undefined || exp === undefined) return 'Token must carry "iat" and "exp"';
-  if (iat > Math.floor(now.getTime() / 1000) + CLOCK_TOLERANCE_S) return 'Token claim "iat" is in the future';
+  if (iat > Math.floor(now.getTime() / 1000) + clockToleranceS) return 'Token claim "iat" is in the future';
   if (exp - iat > ttlSeconds + CLOCK_TOLERANCE_S) return 'Token lives longer than its type allows';
   return null;
 }
@@ -262,6 +263,8 @@ export async function verifyServiceToken(
   secret: string,
   request: { method: string; pathAndQuery: string; body?: BodyBytes | (() => Promise<BodyBytes>) | undefined },
   now = new Date(),
+  /** Seconds the edge's clock may run ahead of or behind this one (`SERVICE_CLOCK_TOLERANCE_S`). */
+  clockToleranceS = CLOCK_TOLERANCE_S,
 ): Promise<ServiceClaims> {
   const key = await secretKey(secret);
   const { payload } = await verifyOrThrow(() =>
@@ -270,13 +273,13 @@ export async function verifyServiceToken(
       issuer: SERVICE_ISSUER,
       audience: SERVICE_AUDIENCE,
       requiredClaims: ['exp', 'iat', 'jti'],
-      clockTolerance: CLOCK_TOLERANCE_S,
+      clockTolerance: clockToleranceS,
       currentDate: now,
     }),
   );
   const parsed = ServiceClaims.safeParse(payload);
   if (!parsed.success) throw new HttpError('invalid_token', 'Service credential claims are malformed');
-  const problem = lifetimeProblem(payload, SERVICE_TOKEN_TTL_S, now);
+  const problem = lifetimeProblem(payload, SERVICE_TOKEN_TTL_S, now, clockToleranceS);
   if (problem) throw new HttpError('invalid_token', problem);
   if (parsed.data.htm !== request.method || parsed.data.htu !== request.pathAndQuery) {
     throw new HttpError('invalid_token', 'Service credential was issued for another request');

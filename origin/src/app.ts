@@ -4,6 +4,7 @@ import type { OriginDeps, OriginEnv } from './http/context.ts';
 import { ProfileOwners, SeenCredentials } from './http/credential-checks.ts';
 import { requestContext, requireServiceCredential } from './http/middleware.ts';
 import { requireOperator } from './http/operator-key.ts';
+import { mountOpenApi } from './openapi.ts';
 import { auth } from './routes/auth.ts';
 import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
@@ -60,6 +61,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   // Operators only (OPERATOR_API_KEY); the edge has no route here.
   app.use('/operator/v1/*', requireOperator);
   app.route('/operator/v1', operator);
+  mountOpenApi(app);
 
   app.notFound((c) =>
     problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {

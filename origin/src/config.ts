@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { types as cassandraTypes } from 'cassandra-driver';
 import { CompletionThreshold, DEFAULT_COMPLETION_THRESHOLDS } from '../../core/progress.ts';
+import { CLOCK_TOLERANCE_S } from '../../core/tokens.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -99,6 +100,8 @@ const Schema = z
     AUTH_ISSUER: z.string().min(1).default('edgeflix'),
     AUTH_AUDIENCE: z.string().min(1).default('edgeflix-api'),
     SERVICE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    /** Seconds the edge's clock may differ from the origin's when a service credential is checked. */
+    SERVICE_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(600).default(CLOCK_TOLERANCE_S),
     /** Bearer key of the operator API (/operator/v1); never the service secret. */
     OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').regex(/^\S+$/, 'must not contain spaces'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     signer,
     tokenSettings: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
     serviceSecret: config.SERVICE_TOKEN_SECRET,
+    serviceClockToleranceS: config.SERVICE_CLOCK_TOLERANCE_S,
     operatorApiKey: config.OPERATOR_API_KEY,
     completion: completionThresholds(config),
   });

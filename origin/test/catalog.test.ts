@@ -73,11 +73,30 @@ describe('GET /v1/titles', () => {
     expect(playable.map((x) => x.id).sort()).toEqual([t.movie, t.series].sort());
   });
 
+  it('marks titles preparing while a media run holds a live claim, a series through its episode, not after it lapses', async () => {
+    await sql`UPDATE titles SET media_preparing_until = now() + interval '1 minute' WHERE id IN (${t.matureMovie}, ${t.episodes[1]})`;
+    await sql`UPDATE titles SET media_preparing_until = now() - interval '1 second' WHERE id = ${t.movie}`;
+    try {
+      const preparing = await allPages('&preparing=true');
+      expect(preparing.map((x) => x.id).sort()).toEqual([t.matureMovie, t.series].sort());
+      expect(preparing.find((x) => x.id === t.matureMovie)).toMatchObject({ playable: false, preparing: true });
+      expect(preparing.find((x) => x.id === t.series)).toMatchObject({ playable: true, preparing: true });
+      expect((await allPages('&preparing=true', 10)).map((x) => x.id)).not.toContain(t.matureMovie);
+      const others = await allPages('&preparing=false');
+      expect(others.find((x) => x.id === t.movie)).toMatchObject({ playable: true, preparing: false });
+      expect(others.map((x) => x.id)).not.toContain(t.matureMovie);
+      expect(((await (await get(`/v1/titles/${t.matureMovie}`)).json()) as TitleDetail).preparing).toBe(true);
+    } finally {
+      await sql`UPDATE titles SET media_preparing_until = NULL`;
+    }
+  });
+
   it.each([
     ['a limit out of range', '?limit=0'],
     ['an unknown type', '?type=episode'],
     ['a forged cursor', '?cursor=bm90LWEtY3Vyc29y'],
     ['an unknown parameter', '?sort=name'],
+    ['a preparing flag that is not true or false', '?preparing=yes'],
   ])('answers %s with 400', async (_name, query) => {
     const res = await get(`/v1/titles${query}`);
     expect(res.status).toBe(400);
@@ -102,5 +121,43 @@ describe('GET /v1/titles/{id}', () => {
     expect((await get(`/v1/titles/${t.matureMovie}`, 10)).status).toBe(403);
     expect((await get(`/v1/titles/${randomUUID()}`)).status).toBe(404);
     expect((await get(`/v1/titles/${t.episodes[0]}`)).status).toBe(404);
+  });
+});
+
+describe('POST /internal/v1/titles/summaries', () => {
+  const summaries = (body: unknown) =>
+    asEdge(origin, keys.serviceSecret, {
+      method: 'POST',
+      path: '/internal/v1/titles/summaries',
+      body,
+      sub: randomUUID(),
+      pid: randomUUID(),
+      mat: 50,
+    });
+
+  it('answers the titles the catalog has in one call, leaving unknown ids out', async () => {
+    const unknown = randomUUID();
+    const res = await summaries({ titleIds: [t.movie, t.series, t.episodes[0], unknown] });
+    expect(res.status).toBe(200);
+    const { summaries: found } = (await res.json()) as { summaries: { id: string; type: string }[] };
+    expect(new Map(found.map((s) => [s.id, s.type]))).toEqual(
+      new Map([
+        [t.movie, 'movie'],
+        [t.series, 'series'],
+        [t.episodes[0], 'episode'],
+      ]),
+    );
+    expect(found.find((s) => s.id === t.movie)).toMatchObject({ durationSeconds: 6000, maturityLevel: 20 });
+  });
+
+  it('refuses more than 100 ids, none, or one that is not a uuid with a 400 naming the field', async () => {
+    for (const titleIds of [Array.from({ length: 101 }, () => randomUUID()), [], ['not-a-uuid']]) {
+      const res = await summaries({ titleIds });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const body = (await res.json()) as { code: string; errors: { path: string }[] };
+      expect(body.code).toBe('validation_failed');
+      expect(body.errors.map((e) => e.path.split('.')[0])).toContain('titleIds');
+    }
   });
 });

@@ -282,6 +282,16 @@ describe('continue watching', () => {
       t.movie,
     ]);
   });
+
+  it('refuses a buffered state whose event time no date-time can name (400), rather than answering one', async () => {
+    const res = await asProfile(randomUUID())({
+      method: 'POST',
+      path: '/internal/v1/continue-watching',
+      body: { limit: 20, pending: [entry(t.movie, 1000, 6000, 3_787_903_124_553_384)] },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'validation_failed' });
+  });
 });
 
 describe('completions and history', () => {

@@ -106,21 +106,22 @@ export function mediaRows(media: GeneratedTitle): MediaRows {
 /**
  * Replaces the media rows of every given title with rows matching its generated files, sets its
  * duration to the media's and marks it `media_available`, in one transaction. Call it once the
- * files are in the object store: the catalog offers `media_available` titles as playable.
+ * files are in the object store: the catalog offers `media_available` titles as playable. Unless
+ * `stillPreparing`, it also ends the titles' preparing claim (see claimPreparing).
  */
-export async function replaceTitleMedia(sql: postgres.Sql, titles: readonly GeneratedTitle[]): Promise<void> {
-  try {
-    await replaceInTransaction(sql, titles);
-  } catch (err) {
-    // 42703 undefined_column: a database from before migration 0003 (media_available).
-    if ((err as { code?: unknown }).code === '42703') {
-      throw new Error(`${(err as Error).message}: the database is behind; run "npm run migrate" (or npm start) first`);
-    }
-    throw err;
-  }
+export async function replaceTitleMedia(
+  sql: postgres.Sql,
+  titles: readonly GeneratedTitle[],
+  options: { stillPreparing?: boolean } = {},
+): Promise<void> {
+  await behindMigrations(() => replaceInTransaction(sql, titles, options.stillPreparing ?? false));
 }
 
-async function replaceInTransaction(sql: postgres.Sql, titles: readonly GeneratedTitle[]): Promise<void> {
+async function replaceInTransaction(
+  sql: postgres.Sql,
+  titles: readonly GeneratedTitle[],
+  stillPreparing: boolean,
+): Promise<void> {
   await sql.begin(async (tx) => {
     for (const media of titles) {
       const rows = mediaRows(media);
@@ -128,14 +129,58 @@ async function replaceInTransaction(sql: postgres.Sql, titles: readonly Generate
       await tx`DELETE FROM audio_tracks WHERE title_id = ${media.titleId}`;
       await tx`DELETE FROM subtitle_tracks WHERE title_id = ${media.titleId}`;
       await tx`INSERT INTO encodings ${tx(rows.encodings)}`;
-      await tx`INSERT INTO audio_tracks ${tx(rows.audio_tracks)}`;
-      await tx`INSERT INTO subtitle_tracks ${tx(rows.subtitle_tracks)}`;
+      if (rows.audio_tracks.length > 0) await tx`INSERT INTO audio_tracks ${tx(rows.audio_tracks)}`;
+      if (rows.subtitle_tracks.length > 0) await tx`INSERT INTO subtitle_tracks ${tx(rows.subtitle_tracks)}`;
       const updated = await tx`
         UPDATE titles SET duration_seconds = ${Math.round(media.durationSeconds)}, media_available = true
+          ${stillPreparing ? tx`` : tx`, media_preparing_until = NULL`}
         WHERE id = ${media.titleId} AND type <> 'series'`;
       if (updated.count !== 1) throw new Error(`title ${media.titleId} is not a playable title in this database`);
     }
   });
+}
+
+/** How long a claim to be preparing a title holds unless renewed: a dead run's claim lapses this soon. */
+export const PREPARING_LEASE_SECONDS = 30;
+
+/**
+ * Marks titles as being prepared for the next PREPARING_LEASE_SECONDS (the catalog's `preparing`);
+ * call again to renew while the work goes on. replaceTitleMedia or releasePreparing end it.
+ */
+export async function claimPreparing(sql: postgres.Sql, titleIds: readonly string[]): Promise<void> {
+  if (titleIds.length === 0) return;
+  await behindMigrations(
+    () => sql`
+      UPDATE titles SET media_preparing_until = now() + make_interval(secs => ${PREPARING_LEASE_SECONDS})
+      WHERE id = ANY(${[...titleIds]}::uuid[])`,
+  );
+}
+
+/** Ends the preparing claim on titles (a run that stops without finishing them). */
+export async function releasePreparing(sql: postgres.Sql, titleIds: readonly string[]): Promise<void> {
+  if (titleIds.length === 0) return;
+  await behindMigrations(
+    () => sql`UPDATE titles SET media_preparing_until = NULL WHERE id = ANY(${[...titleIds]}::uuid[])`,
+  );
+}
+
+/** Which of the titles the catalog already offers as playable. */
+export async function availableTitles(sql: postgres.Sql, titleIds: readonly string[]): Promise<Set<string>> {
+  const rows = await sql<{ id: string }[]>`
+    SELECT id FROM titles WHERE id = ANY(${[...titleIds]}::uuid[]) AND media_available`;
+  return new Set(rows.map((r) => r.id));
+}
+
+async function behindMigrations<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    // 42703 undefined_column: a database from before migrations 0003/0006 (media_available, media_preparing_until).
+    if ((err as { code?: unknown }).code === '42703') {
+      throw new Error(`${(err as Error).message}: the database is behind; run "npm run migrate" (or npm start) first`);
+    }
+    throw err;
+  }
 }
 
 /** The PlaybackSource the origin would send for a generated title (what the smoke test plays). */

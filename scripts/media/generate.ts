@@ -2,14 +2,29 @@
  * Generates one demo title's media with ffmpeg: a test pattern with the title, the rendition and a
  * running timecode burnt in, a tone per audio language, WebVTT subtitles with a cue every segment.
  * Every video and audio representation lands in its own folder as `init.mp4` + `seg-<n>.m4s`
- * (4-second fMP4/CMAF segments); `media.json` beside them describes what was made.
+ * (4-second fMP4/CMAF segments) with a `representation.json` describing it; `media.json` beside
+ * them describes the title as last generated.
+ *
+ * Each representation is cached on its own, so a title can be made in steps (the first
+ * representations, then the rest) and an interrupted run keeps what it finished.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 import { StackError } from '../stack/errors.ts';
-import { FONT_FILE, ffmpegWithProgress } from './ffmpeg.ts';
+import { ffmpegWithProgress, findMediaTools, type MediaTools } from './ffmpeg.ts';
 import {
+  ALL_REPRESENTATIONS,
   AUDIO_SAMPLE_RATE,
   AUDIO_TRACKS,
   FRAME_RATE,
@@ -27,6 +42,11 @@ import {
 } from './ladder.ts';
 
 export const MEDIA_JSON = 'media.json';
+const REPRESENTATION_JSON = 'representation.json';
+/** The overlay font, copied beside the titles so ffmpeg gets a relative path that needs no escaping. */
+const FONT_COPY = 'overlay-font.ttf';
+/** `fontfile=` as seen from a representation's folder while it is encoded (`<outDir>/<title>/<dir>.partial`). */
+const FONT_FROM_ENCODE_DIR = `../../${FONT_COPY}`;
 /** AAC's priming frame (1024 samples) would spill a sliver into one more segment: end the tone this much early. */
 const AUDIO_TAIL_TRIM_S = 0.03;
 
@@ -65,7 +85,7 @@ export interface GeneratedSubtitle {
   file: string;
 }
 
-/** The description of one generated title (`media.json`). */
+/** The description of one generated title (`media.json`): the representations asked for, every subtitle. */
 export interface GeneratedTitle {
   generatorVersion: number;
   paramsHash: string;
@@ -77,101 +97,206 @@ export interface GeneratedTitle {
   audio: GeneratedAudio[];
   subtitles: GeneratedSubtitle[];
   files: GeneratedFile[];
-  /** Wall time of the generation, for the record. */
+  /** Wall time spent encoding in this call (0 when every representation was cached), for the record. */
   generationSeconds: number;
 }
+
+/** `representation.json`: one encoded representation and its files. */
+type CachedRepresentation =
+  | { paramsHash: string; kind: 'video'; video: GeneratedVideo; files: GeneratedFile[] }
+  | { paramsHash: string; kind: 'audio'; audio: GeneratedAudio; files: GeneratedFile[] };
 
 export interface GenerateOptions {
   /** Folder of all generated titles (`.edgeflix/media`); this title goes in `<outDir>/<titleId>`. */
   outDir: string;
   durationSeconds: number;
-  force?: boolean;
+  /** Representation folders to make and describe (default: all, see ladder.ts). */
+  representations?: readonly string[];
+  /** ffmpeg and friends (default: found with findMediaTools). */
+  tools?: MediaTools;
   /** Called as each representation's encode advances (fraction 0..1) and when it ends. */
   onProgress?: (representation: string, fraction: number, done: boolean) => void;
+  /** Stops the encode under way (its ffmpeg is killed; finished representations stay cached). */
+  signal?: AbortSignal;
 }
 
-/** The cached description of a title, when its files exist and were made with these parameters. */
-export function cachedTitle(dir: string, paramsHash: string): GeneratedTitle | undefined {
-  const file = join(dir, MEDIA_JSON);
-  if (!existsSync(file)) return undefined;
-  let meta: GeneratedTitle;
+export interface GenerateResult {
+  media: GeneratedTitle;
+  /** True when nothing had to be encoded. */
+  cached: boolean;
+  /** The representation folders encoded by this call. */
+  encoded: string[];
+}
+
+/** Drops a title's cached files, so the next generateTitle encodes everything again. */
+export function clearCachedTitle(outDir: string, titleId: string): void {
+  rmSync(join(outDir, titleId), { recursive: true, force: true });
+}
+
+function readCached(dir: string, paramsHash: string): CachedRepresentation | undefined {
+  let cached: CachedRepresentation;
   try {
-    meta = JSON.parse(readFileSync(file, 'utf8')) as GeneratedTitle;
+    cached = JSON.parse(readFileSync(join(dir, REPRESENTATION_JSON), 'utf8')) as CachedRepresentation;
   } catch {
     return undefined;
   }
-  if (meta.paramsHash !== paramsHash || meta.generatorVersion !== GENERATOR_VERSION) return undefined;
-  const intact = meta.files.every((f) => {
+  if (cached.paramsHash !== paramsHash) return undefined;
+  const titleDir = join(dir, '..');
+  const intact = cached.files.every((f) => {
     try {
-      return statSync(join(dir, f.path)).size === f.size;
+      return statSync(join(titleDir, f.path)).size === f.size;
     } catch {
       return false;
     }
   });
-  return intact ? meta : undefined;
+  return intact ? cached : undefined;
 }
 
-/** Generates (or finds cached) media for one title. */
+/** Which of `representations` still need encoding for `title` (none when its cache is current). */
+export function missingRepresentations(
+  title: { id: string; name: string },
+  options: Pick<GenerateOptions, 'outDir' | 'durationSeconds' | 'representations'>,
+): string[] {
+  const hash = parametersHash(title, options.durationSeconds);
+  const titleDir = join(options.outDir, title.id);
+  return (options.representations ?? ALL_REPRESENTATIONS).filter((dir) => !readCached(join(titleDir, dir), hash));
+}
+
+/** Writes `file` unless it already holds exactly `text` (so cached files keep their times). */
+function writeIfChanged(file: string, text: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // missing: write it
+  }
+  writeFileSync(file, text);
+}
+
+function copyIfChanged(from: string, to: string): void {
+  if (existsSync(to) && statSync(to).size === statSync(from).size) return;
+  copyFileSync(from, to);
+}
+
+/** Generates (or finds cached) the asked-for representations of one title, plus its subtitles. */
 export async function generateTitle(
   title: { id: string; name: string },
   options: GenerateOptions,
-): Promise<{ media: GeneratedTitle; cached: boolean }> {
+): Promise<GenerateResult> {
   const duration = options.durationSeconds;
   const hash = parametersHash(title, duration);
-  const finalDir = join(options.outDir, title.id);
-  if (!options.force) {
-    const cached = cachedTitle(finalDir, hash);
-    if (cached) return { media: cached, cached: true };
+  const titleDir = join(options.outDir, title.id);
+  const wanted = new Set(options.representations ?? ALL_REPRESENTATIONS);
+  for (const dir of wanted) {
+    if (!ALL_REPRESENTATIONS.includes(dir)) throw new StackError(`media: no representation named ${dir}`);
   }
-  const started = Date.now();
-  // Build next to the final folder and swap it in at the end: an interrupted run leaves no
-  // half-written title that could pass for a cached one.
-  const work = `${finalDir}.partial`;
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  writeFileSync(join(work, 'title.txt'), title.name);
+  mkdirSync(titleDir, { recursive: true });
+  writeIfChanged(join(titleDir, 'title.txt'), title.name);
 
+  const started = Date.now();
   const expectedSegments = Math.ceil(duration / SEGMENT_SECONDS - 1e-9);
+  const encoded: string[] = [];
   const video: GeneratedVideo[] = [];
+  const audio: GeneratedAudio[] = [];
+  let tools = options.tools;
+  const encodeOnce = async (dir: string, args: () => string[]): Promise<string> => {
+    tools ??= await findMediaTools();
+    if (!tools)
+      throw new StackError('media: ffmpeg is not available (run "npm install", or see scripts/media/ffmpeg.ts)');
+    copyIfChanged(tools.font, join(options.outDir, FONT_COPY));
+    // Encode next to the final folder and swap it in at the end: an interrupted run leaves no
+    // half-written representation that could pass for a cached one.
+    const work = join(titleDir, `${dir}.partial`);
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    options.onProgress?.(dir, 0, false);
+    await ffmpegWithProgress(tools, args(), duration, (f) => options.onProgress?.(dir, f, false), {
+      cwd: work,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    options.onProgress?.(dir, 1, true);
+    encoded.push(dir);
+    return work;
+  };
+  const swapIn = (work: string, dir: string, cached: CachedRepresentation) => {
+    writeFileSync(join(work, REPRESENTATION_JSON), `${JSON.stringify(cached, null, 2)}\n`);
+    rmSync(join(titleDir, dir), { recursive: true, force: true });
+    renameSync(work, join(titleDir, dir));
+  };
+
   for (const rung of VIDEO_LADDER) {
     const dir = videoDir(rung);
-    await encode(work, dir, videoArgs(rung, duration), duration, options);
+    if (!wanted.has(dir)) continue;
+    const hit = readCached(join(titleDir, dir), hash);
+    if (hit?.kind === 'video') {
+      video.push(hit.video);
+      continue;
+    }
+    const work = await encodeOnce(dir, () => videoArgs(rung, duration));
     const rep = readRepresentation(work, dir, expectedSegments, duration);
-    video.push({
-      ...rep,
+    const described: GeneratedVideo = {
+      dir,
+      codec: rep.codec,
+      bandwidth: rep.bandwidth,
+      segmentCount: rep.segmentCount,
       family: rung.family,
       width: rep.width ?? rung.width,
       height: rep.height ?? rung.height,
       frameRate: String(FRAME_RATE),
+    };
+    swapIn(work, dir, {
+      paramsHash: hash,
+      kind: 'video',
+      video: described,
+      files: representationFiles(work, dir, 'video/mp4'),
     });
+    video.push(described);
   }
-  const audio: GeneratedAudio[] = [];
   for (const spec of AUDIO_TRACKS) {
     const dir = audioDir(spec);
-    await encode(work, dir, audioArgs(spec, duration), duration, options);
-    const { frequency: _f, kbps: _k, ...described } = spec;
+    if (!wanted.has(dir)) continue;
+    const hit = readCached(join(titleDir, dir), hash);
+    if (hit?.kind === 'audio') {
+      audio.push(hit.audio);
+      continue;
+    }
+    const work = await encodeOnce(dir, () => audioArgs(spec, duration));
+    const { frequency: _f, kbps: _k, ...spoken } = spec;
     const rep = readRepresentation(work, dir, expectedSegments, duration);
-    audio.push({
-      dir: rep.dir,
+    const described: GeneratedAudio = {
+      dir,
       codec: rep.codec,
       bandwidth: rep.bandwidth,
       segmentCount: rep.segmentCount,
-      ...described,
+      ...spoken,
       channels: 2,
       sampleRate: AUDIO_SAMPLE_RATE,
+    };
+    swapIn(work, dir, {
+      paramsHash: hash,
+      kind: 'audio',
+      audio: described,
+      files: representationFiles(work, dir, 'audio/mp4'),
     });
+    audio.push(described);
   }
   const subtitles: GeneratedSubtitle[] = SUBTITLE_TRACKS.map((spec) => {
     const file = `${spec.name}.vtt`;
-    writeFileSync(join(work, file), webVtt(duration, spec.cue));
+    writeIfChanged(join(titleDir, file), webVtt(duration, spec.cue));
     return { language: spec.language, label: spec.label, kind: spec.kind, file };
   });
 
   const files: GeneratedFile[] = [];
-  for (const rep of video) files.push(...representationFiles(work, rep.dir, 'video/mp4'));
-  for (const rep of audio) files.push(...representationFiles(work, rep.dir, 'audio/mp4'));
+  for (const rep of [...video, ...audio]) {
+    const cached = readCached(join(titleDir, rep.dir), hash);
+    if (!cached) throw new StackError(`media: ${rep.dir}: its files changed while generating`);
+    files.push(...cached.files);
+  }
   for (const sub of subtitles) {
-    files.push({ path: sub.file, size: statSync(join(work, sub.file)).size, contentType: 'text/vtt; charset=utf-8' });
+    files.push({
+      path: sub.file,
+      size: statSync(join(titleDir, sub.file)).size,
+      contentType: 'text/vtt; charset=utf-8',
+    });
   }
   const media: GeneratedTitle = {
     generatorVersion: GENERATOR_VERSION,
@@ -184,26 +309,10 @@ export async function generateTitle(
     audio,
     subtitles,
     files,
-    generationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    generationSeconds: encoded.length === 0 ? 0 : Math.round((Date.now() - started) / 100) / 10,
   };
-  writeFileSync(join(work, MEDIA_JSON), `${JSON.stringify(media, null, 2)}\n`);
-  rmSync(finalDir, { recursive: true, force: true });
-  renameSync(work, finalDir);
-  return { media, cached: false };
-}
-
-async function encode(
-  work: string,
-  dir: string,
-  args: string[],
-  duration: number,
-  options: GenerateOptions,
-): Promise<void> {
-  const cwd = join(work, dir);
-  mkdirSync(cwd, { recursive: true });
-  options.onProgress?.(dir, 0, false);
-  await ffmpegWithProgress(args, duration, (fraction) => options.onProgress?.(dir, fraction, false), { cwd });
-  options.onProgress?.(dir, 1, true);
+  writeFileSync(join(titleDir, MEDIA_JSON), `${JSON.stringify(media, null, 2)}\n`);
+  return { media, cached: encoded.length === 0, encoded };
 }
 
 /** The DASH muxer writes exactly `init.mp4` and `seg-1.m4s`… into the current folder. */
@@ -229,7 +338,7 @@ const DASH_OUTPUT = [
 ];
 
 function drawtext(options: string): string {
-  return `drawtext=fontfile=${FONT_FILE}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=10:${options}`;
+  return `drawtext=fontfile=${FONT_FROM_ENCODE_DIR}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=10:${options}`;
 }
 
 function videoArgs(rung: VideoRung, duration: number): string[] {
@@ -297,12 +406,11 @@ function audioArgs(spec: AudioSpec, duration: number): string[] {
 
 /** Reads what ffmpeg made in one representation's folder and checks its segment layout. */
 function readRepresentation(
-  work: string,
+  folder: string,
   dir: string,
   expectedSegments: number,
   duration: number,
 ): GeneratedRepresentation & { width?: number; height?: number } {
-  const folder = join(work, dir);
   const mpd = readFileSync(join(folder, 'manifest.mpd'), 'utf8');
   const codec = /\bcodecs="([^"]+)"/.exec(mpd)?.[1];
   if (!codec) throw new StackError(`media: ${dir}: ffmpeg's manifest names no codecs`);
@@ -336,11 +444,12 @@ function readRepresentation(
   };
 }
 
-function representationFiles(work: string, dir: string, contentType: string): GeneratedFile[] {
-  return readdirSync(join(work, dir))
+/** The media files in `folder`, named as they will be once the folder is the title's `dir`. */
+function representationFiles(folder: string, dir: string, contentType: string): GeneratedFile[] {
+  return readdirSync(folder)
     .filter((f) => f === 'init.mp4' || /^seg-\d+\.m4s$/.test(f))
     .sort((a, b) => segmentOrder(a) - segmentOrder(b))
-    .map((f) => ({ path: `${dir}/${f}`, size: statSync(join(work, dir, f)).size, contentType }));
+    .map((f) => ({ path: `${dir}/${f}`, size: statSync(join(folder, f)).size, contentType }));
 }
 
 function segmentOrder(file: string): number {

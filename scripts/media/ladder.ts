@@ -115,3 +115,15 @@ export function parametersHash(title: { id: string; name: string }, durationSeco
   };
   return createHash('sha256').update(JSON.stringify(params)).digest('hex');
 }
+
+/** Every representation folder of a title, in the order they are encoded. */
+export const ALL_REPRESENTATIONS: readonly string[] = [...VIDEO_LADDER.map(videoDir), ...AUDIO_TRACKS.map(audioDir)];
+
+/**
+ * What a title gets first, so it is playable early: the lowest H.264 rung (every browser decodes
+ * it, and it is the cheapest to encode) and the default audio track. The rest of the ladder follows.
+ */
+export const FIRST_REPRESENTATIONS: readonly string[] = [
+  videoDir(VIDEO_LADDER.find((r) => r.family === 'avc1')!),
+  audioDir(AUDIO_TRACKS.find((a) => a.isDefault)!),
+];

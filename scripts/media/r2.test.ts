@@ -29,7 +29,7 @@ describe('loadMediaIntoR2', () => {
 
   it('stores objects where wrangler dev --persist-to finds them, readable by another instance', async () => {
     const result = await loadMediaIntoR2(persist, objects);
-    expect(result).toEqual({ written: 2, unchanged: 0, bytes: 200_008 });
+    expect(result).toEqual({ written: 2, unchanged: 0, bytes: 200_008, writtenKeys: objects.map((o) => o.key) });
     expect(r2PersistPath(persist)).toBe(join(persist, 'v3', 'r2'));
     expect(await verifyMediaInR2(persist, objects)).toEqual([]);
   });
@@ -38,7 +38,12 @@ describe('loadMediaIntoR2', () => {
     expect(await loadMediaIntoR2(persist, objects)).toMatchObject({ written: 0, unchanged: 2 });
     writeFileSync(segment, new Uint8Array(10).fill(7));
     expect(await verifyMediaInR2(persist, objects)).toEqual(['media/t/avc1-240p-sdr/seg-1.m4s: bytes differ']);
-    expect(await loadMediaIntoR2(persist, objects)).toEqual({ written: 1, unchanged: 1, bytes: 10 });
+    expect(await loadMediaIntoR2(persist, objects)).toEqual({
+      written: 1,
+      unchanged: 1,
+      bytes: 10,
+      writtenKeys: ['media/t/avc1-240p-sdr/seg-1.m4s'],
+    });
     expect(await verifyMediaInR2(persist, objects)).toEqual([]);
   });
 

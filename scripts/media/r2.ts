@@ -24,6 +24,8 @@ export interface LoadResult {
   written: number;
   unchanged: number;
   bytes: number;
+  /** Keys of the objects written (not already there with the same bytes). */
+  writtenKeys: string[];
 }
 
 /** Where wrangler keeps local R2 data for `--persist-to <persistDir>`. */
@@ -47,17 +49,43 @@ interface StoredObject {
   customMetadata?: Record<string, string>;
 }
 
-async function withBucket<T>(persistDir: string, use: (bucket: LocalBucket) => Promise<T>): Promise<T> {
+/** The local `MEDIA` bucket, open until `close()`: one Miniflare instance for many loads (it takes seconds to start). */
+export interface MediaBucket {
+  /** See loadMediaIntoR2. */
+  load(files: readonly MediaObject[], onProgress?: (done: number, total: number) => void): Promise<LoadResult>;
+  /** See verifyMediaInR2. */
+  verify(files: readonly MediaObject[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Opens the local `MEDIA` bucket under `persistDir` (wrangler's `--persist-to`). */
+export async function openMediaBucket(persistDir: string): Promise<MediaBucket> {
   const mf = new Miniflare({
     modules: true,
     script: 'export default {}',
     r2Buckets: { [MEDIA_BINDING]: MEDIA_BUCKET },
     r2Persist: r2PersistPath(persistDir),
   });
+  let bucket: LocalBucket;
   try {
-    return await use((await mf.getR2Bucket(MEDIA_BINDING)) as unknown as LocalBucket);
-  } finally {
+    bucket = (await mf.getR2Bucket(MEDIA_BINDING)) as unknown as LocalBucket;
+  } catch (err) {
     await mf.dispose();
+    throw err;
+  }
+  return {
+    load: (files, onProgress) => loadInto(bucket, files, onProgress),
+    verify: (files) => verifyIn(bucket, files),
+    close: () => mf.dispose(),
+  };
+}
+
+async function withBucket<T>(persistDir: string, use: (bucket: MediaBucket) => Promise<T>): Promise<T> {
+  const bucket = await openMediaBucket(persistDir);
+  try {
+    return await use(bucket);
+  } finally {
+    await bucket.close();
   }
 }
 
@@ -75,31 +103,7 @@ export async function loadMediaIntoR2(
   files: readonly MediaObject[],
   onProgress?: (done: number, total: number) => void,
 ): Promise<LoadResult> {
-  return withBucket(persistDir, async (bucket) => {
-    const result: LoadResult = { written: 0, unchanged: 0, bytes: 0 };
-    let done = 0;
-    for (const object of files) {
-      const bytes = readFileSync(object.file);
-      const digest = sha256(bytes);
-      const existing = await bucket.head(object.key);
-      if (
-        existing?.customMetadata?.['sha256'] === digest &&
-        existing.httpMetadata?.contentType === object.contentType
-      ) {
-        result.unchanged++;
-      } else {
-        // A copy in its own ArrayBuffer: Node's Buffers share a pool Miniflare's proxy cannot send.
-        await bucket.put(object.key, new Uint8Array(bytes), {
-          httpMetadata: { contentType: object.contentType },
-          customMetadata: { sha256: digest },
-        });
-        result.written++;
-        result.bytes += bytes.byteLength;
-      }
-      onProgress?.(++done, files.length);
-    }
-    return result;
-  });
+  return withBucket(persistDir, (bucket) => bucket.load(files, onProgress));
 }
 
 /**
@@ -107,20 +111,50 @@ export async function loadMediaIntoR2(
  * file it came from. Returns one line per problem (empty when every object matches).
  */
 export async function verifyMediaInR2(persistDir: string, files: readonly MediaObject[]): Promise<string[]> {
-  return withBucket(persistDir, async (bucket) => {
-    const problems: string[] = [];
-    for (const object of files) {
-      const stored = await bucket.get(object.key);
-      if (!stored) {
-        problems.push(`${object.key}: missing`);
-        continue;
-      }
-      const bytes = new Uint8Array(await stored.arrayBuffer());
-      if (sha256(bytes) !== sha256(readFileSync(object.file))) problems.push(`${object.key}: bytes differ`);
-      else if (stored.httpMetadata?.contentType !== object.contentType) {
-        problems.push(`${object.key}: content type ${stored.httpMetadata?.contentType ?? 'missing'}`);
-      }
+  return withBucket(persistDir, (bucket) => bucket.verify(files));
+}
+
+async function loadInto(
+  bucket: LocalBucket,
+  files: readonly MediaObject[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<LoadResult> {
+  const result: LoadResult = { written: 0, unchanged: 0, bytes: 0, writtenKeys: [] };
+  let done = 0;
+  for (const object of files) {
+    const bytes = readFileSync(object.file);
+    const digest = sha256(bytes);
+    const existing = await bucket.head(object.key);
+    if (existing?.customMetadata?.['sha256'] === digest && existing.httpMetadata?.contentType === object.contentType) {
+      result.unchanged++;
+    } else {
+      // A copy in its own ArrayBuffer: Node's Buffers share a pool Miniflare's proxy cannot send.
+      await bucket.put(object.key, new Uint8Array(bytes), {
+        httpMetadata: { contentType: object.contentType },
+        customMetadata: { sha256: digest },
+      });
+      result.written++;
+      result.bytes += bytes.byteLength;
+      result.writtenKeys.push(object.key);
     }
-    return problems;
-  });
+    onProgress?.(++done, files.length);
+  }
+  return result;
+}
+
+async function verifyIn(bucket: LocalBucket, files: readonly MediaObject[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const object of files) {
+    const stored = await bucket.get(object.key);
+    if (!stored) {
+      problems.push(`${object.key}: missing`);
+      continue;
+    }
+    const bytes = new Uint8Array(await stored.arrayBuffer());
+    if (sha256(bytes) !== sha256(readFileSync(object.file))) problems.push(`${object.key}: bytes differ`);
+    else if (stored.httpMetadata?.contentType !== object.contentType) {
+      problems.push(`${object.key}: content type ${stored.httpMetadata?.contentType ?? 'missing'}`);
+    }
+  }
+  return problems;
 }

@@ -1,7 +1,7 @@
 /** Checks generated media with ffprobe: every representation decodes as described, for the whole title. */
 import { join } from 'node:path';
 
-import { ffprobeJson } from './ffmpeg.ts';
+import { ffprobeJson, type MediaTools } from './ffmpeg.ts';
 import type { GeneratedTitle } from './generate.ts';
 
 interface ProbeResult {
@@ -13,17 +13,25 @@ const CODEC_NAMES: Readonly<Record<string, string>> = { avc1: 'h264', vp09: 'vp9
 /** One AAC frame plus the trimmed tail, or one video frame: anything more is a real gap. */
 const DURATION_TOLERANCE_S = 0.1;
 
-/** Probes each representation (init + every segment, concatenated) of a generated title. Returns problems. */
-export async function probeTitle(dir: string, media: GeneratedTitle): Promise<string[]> {
+/**
+ * Probes each representation (init + every segment, concatenated) of a generated title, or only
+ * those named in `only`. Returns problems.
+ */
+export async function probeTitle(
+  tools: MediaTools,
+  dir: string,
+  media: GeneratedTitle,
+  only?: readonly string[],
+): Promise<string[]> {
   const problems: string[] = [];
   const reps = [
     ...media.video.map((v) => ({ ...v, kind: 'video' as const })),
     ...media.audio.map((a) => ({ ...a, kind: 'audio' as const })),
-  ];
+  ].filter((rep) => !only || only.includes(rep.dir));
   for (const rep of reps) {
     const files = ['init.mp4', ...Array.from({ length: rep.segmentCount }, (_, i) => `seg-${i + 1}.m4s`)];
     const input = `concat:${files.map((f) => join(dir, rep.dir, f)).join('|')}`;
-    const probe = (await ffprobeJson([
+    const probe = (await ffprobeJson(tools, [
       '-show_entries',
       'stream=codec_name,width,height,sample_rate,channels:format=duration',
       input,

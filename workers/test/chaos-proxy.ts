@@ -6,6 +6,8 @@
  *   POST   /__chaos  {"mode","failNext","pid"?,"path"?,"status"?,"delayMs"?}   arm a rule
  *   DELETE /__chaos?pid=…                                            disarm (a profile's, or all)
  *   GET    /__chaos/requests?pid=…                                   what the proxy saw for a profile
+ *   GET    /__chaos/count?path=…                                     how many requests it forwarded
+ *                                                                    under a path prefix, whoever sent them
  *
  * Modes: `status` answers `status` (503 by default) without forwarding; `reset` drops the
  * connection without forwarding; `delay` waits `delayMs`, then forwards; `lost-ack` forwards, lets
@@ -40,6 +42,8 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
 export async function startChaosProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
   let rules: ChaosRule[] = [];
   const seen = new Map<string, SeenRequest[]>();
+  // By exact path, for calls no profile is named on (a playback source, a media playlist's lookups).
+  const perPath = new Map<string, number>();
 
   function take(pid: string | undefined, path: string): ChaosRule | undefined {
     const rule = rules.find(
@@ -69,6 +73,12 @@ export async function startChaosProxy(target: string): Promise<{ url: string; cl
     if (req.method === 'GET' && url.pathname === `${CONTROL}/requests`) {
       return reply(200, { requests: seen.get(url.searchParams.get('pid') ?? '') ?? [] });
     }
+    if (req.method === 'GET' && url.pathname === `${CONTROL}/count`) {
+      const prefix = url.searchParams.get('path') ?? '';
+      let count = 0;
+      for (const [path, n] of perPath) if (path.startsWith(prefix)) count += n;
+      return reply(200, { count });
+    }
     return reply(404, { error: 'unknown chaos control' });
   }
 
@@ -92,6 +102,7 @@ export async function startChaosProxy(target: string): Promise<{ url: string; cl
       if (url.pathname.startsWith(CONTROL)) return control(req, res, url);
       const body = await readBody(req);
       const pid = pidOf(req.headers.authorization);
+      perPath.set(url.pathname, (perPath.get(url.pathname) ?? 0) + 1);
       const rule = take(pid, url.pathname);
       const entry: SeenRequest = {
         method: req.method ?? 'GET',

@@ -10,7 +10,9 @@ import { startChaosProxy } from './chaos-proxy.ts';
  * chaos proxy that passes everything through until a test arms a failure.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const real = await realStackOrigin('edge');
+  // Edge tests age the isolate's caches by moving its clock (vi.setSystemTime) up to a few minutes
+  // ahead; the origin's clock stays put, so it must accept credentials minted that far ahead.
+  const real = await realStackOrigin('edge', { serviceClockToleranceS: 600 });
   const { keys, databaseUrl } = real;
   const server = await listen(real.origin.app);
   const chaos = await startChaosProxy(server.url);

@@ -86,6 +86,12 @@ export async function originCalls(owner: Identity, path?: string): Promise<SeenR
   return path ? requests.filter((r) => r.path.startsWith(path)) : requests;
 }
 
+/** How many calls reached the proxy under a path prefix, from anyone (most have no profile on them). */
+export async function originCallCount(pathPrefix: string): Promise<number> {
+  const res = await fetch(`${env.TEST_CHAOS_URL}/count?path=${encodeURIComponent(pathPrefix)}`);
+  return ((await res.json()) as { count: number }).count;
+}
+
 export const FLUSH_PATH = '/internal/v1/progress/flush';
 
 /** Progress as stored at the origin (Cassandra), asked directly: nothing from the buffer merged in. */

@@ -14,6 +14,8 @@ export interface OriginDeps {
   signer: UserTokenSigner;
   tokenSettings: UserTokenSettings;
   serviceSecret: string;
+  /** Seconds of clock skew tolerated on service credentials (default `CLOCK_TOLERANCE_S`). */
+  serviceClockToleranceS?: number;
   /** The operator API's bearer key (OPERATOR_API_KEY). */
   operatorApiKey: string;
   /** Fraction of the duration from which a title counts as completed, per content type. */

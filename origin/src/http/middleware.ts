@@ -49,12 +49,14 @@ export const MAX_SIGNED_BODY_BYTES = 1024 * 1024;
 export const requireServiceCredential = createMiddleware<OriginEnv>(async (c, next) => {
   const token = bearerToken(c.req.header('authorization'));
   const url = new URL(c.req.url);
-  const { serviceSecret, seenCredentials, profileOwners } = c.get('deps');
-  const claims = await verifyServiceToken(token, serviceSecret, {
-    method: c.req.method,
-    pathAndQuery: url.pathname + url.search,
-    body: () => takeRawBody(c),
-  });
+  const { serviceSecret, serviceClockToleranceS, seenCredentials, profileOwners } = c.get('deps');
+  const claims = await verifyServiceToken(
+    token,
+    serviceSecret,
+    { method: c.req.method, pathAndQuery: url.pathname + url.search, body: () => takeRawBody(c) },
+    new Date(),
+    serviceClockToleranceS,
+  );
   if (!seenCredentials.claim(claims.jti, claims.exp)) {
     throw new HttpError('invalid_token', 'Service credential was already used');
   }

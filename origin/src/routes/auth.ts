@@ -1,13 +1,25 @@
 import { Hono } from 'hono';
+import { BODY_PROBLEMS, describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
+import * as example from '../../../core/api/examples.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { signUserToken } from '../../../core/tokens.ts';
-import { LoginRequest, type TokenResponse } from '../../../core/wire.ts';
+import { LoginRequest, TokenResponse } from '../../../core/wire.ts';
 import { dummyPasswordHash, verifyPassword } from '../auth/passwords.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 
+const loginDoc: OperationSpec = {
+  operationId: 'login',
+  summary: 'Check email and password; an account token',
+  tags: ['accounts'],
+  security: ['serviceCredential'],
+  body: { schema: LoginRequest, example: { email: 'demo@edgeflix.test', password: 'edgeflix-demo' } },
+  responses: { 200: json(TokenResponse, 'An account token', example.TOKEN) },
+  problems: [...BODY_PROBLEMS, 'invalid_credentials'],
+};
+
 /** Email + password in, a short-lived account token out. */
-export const auth = new Hono<OriginEnv>().post('/login', async (c) => {
+export const auth = new Hono<OriginEnv>().post('/login', describeRoute(loginDoc), async (c) => {
   const { email, password } = await jsonBody(c, LoginRequest);
   const { stores, signer, tokenSettings, log } = c.get('deps');
   const account = await stores.accounts.findAccountByEmail(email);

@@ -3,6 +3,7 @@
  * origin's registry with `source="edge"` (behind the service credential like every internal route).
  */
 import { Hono } from 'hono';
+import { BODY_PROBLEMS, describeRoute, type OperationSpec } from '../../../core/api/openapi.ts';
 import type { Counter, Histogram } from 'prom-client';
 import {
   EDGE_COUNTERS,
@@ -50,7 +51,17 @@ function labelsFor(allowed: readonly string[], given: Record<string, string>): R
   return Object.fromEntries([['source', 'edge'], ...allowed.map((k) => [k, given[k] ?? ''])]);
 }
 
-export const edgeReports = new Hono<OriginEnv>().post('/', async (c) => {
+const reportDoc: OperationSpec = {
+  operationId: 'reportEdgeMetrics',
+  summary: 'The edge\'s aggregated counters and timings, added with source="edge"',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  body: { schema: EdgeMetricsReport },
+  responses: { 204: { description: 'Added' } },
+  problems: BODY_PROBLEMS,
+};
+
+export const edgeReports = new Hono<OriginEnv>().post('/', describeRoute(reportDoc), async (c) => {
   const report = await jsonBody(c, EdgeMetricsReport, 'edge metrics report', REPORT_BYTES);
   const { metrics } = c.get('deps');
   for (const { name, labels, value } of report.counters) {

@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
-import { ExposureBatch } from '../../../core/experiments/schema.ts';
+import { z } from 'zod';
+import { BODY_PROBLEMS, describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
+import { ExposureReceipt } from '../../../core/api/schemas.ts';
+import { ExperimentsConfig, ExposureBatch } from '../../../core/experiments/schema.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { configDocument } from '../domain/experiments.ts';
 import { jsonBody } from '../http/body.ts';
@@ -12,12 +15,36 @@ import type { EventMessage } from '../stores/types.ts';
 export const exposureEventId = (profileId: string, experimentId: string, version: number) =>
   `exposure:${profileId}:${experimentId}:${version}`;
 
+const configDoc: OperationSpec = {
+  operationId: 'experimentsConfig',
+  summary: 'Running experiments and the holdout, for the edge to allocate with',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  headers: [{ name: 'if-none-match', description: 'The ETag of a config the edge has', schema: z.string() }],
+  responses: {
+    200: {
+      ...json(ExperimentsConfig, 'The config'),
+      headers: { etag: { description: 'The config version, quoted', schema: { type: 'string' }, required: true } },
+    },
+    304: { description: 'The edge has this version already' },
+  },
+};
+const exposuresDoc: OperationSpec = {
+  operationId: 'recordExposures',
+  summary: 'Variants the calling profile was shown, published for the exposures consumer',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  body: { schema: ExposureBatch },
+  responses: { 202: json(ExposureReceipt, 'Published (unknown experiments dropped)') },
+  problems: BODY_PROBLEMS,
+};
+
 /**
  * What the edge needs for experiments: the config it allocates with (`GET /config`, with an ETag),
  * and the exposures it saw (`POST /exposures`, published to Kafka for the exposures consumer).
  */
 export const experiments = new Hono<OriginEnv>()
-  .get('/config', async (c) => {
+  .get('/config', describeRoute(configDoc), async (c) => {
     const { holdoutPercentage, experiments: running } = await c.get('deps').stores.experiments.live();
     const config = configDocument(holdoutPercentage, running);
     const etag = `"${config.version}"`;
@@ -26,7 +53,7 @@ export const experiments = new Hono<OriginEnv>()
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
     return c.json(config);
   })
-  .post('/exposures', async (c) => {
+  .post('/exposures', describeRoute(exposuresDoc), async (c) => {
     const { profileId } = callerProfile(c.get('caller'));
     const { exposures } = await jsonBody(c, ExposureBatch, 'exposures');
     const { stores, log } = c.get('deps');

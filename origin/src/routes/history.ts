@@ -1,12 +1,24 @@
 import { Hono } from 'hono';
+import { describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
+import { HistoryPage } from '../../../core/api/schemas.ts';
 import { HistoryParams } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { callerProfile } from '../http/middleware.ts';
 
+const historyDoc: OperationSpec = {
+  operationId: 'history',
+  summary: "The calling profile's watch history, newest first",
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  query: HistoryParams,
+  responses: { 200: json(HistoryPage, 'One page') },
+  problems: ['validation_failed'],
+};
+
 /** Watch history (completed titles), newest first, paged with an opaque cursor. */
-export const history = new Hono<OriginEnv>().get('/', async (c) => {
+export const history = new Hono<OriginEnv>().get('/', describeRoute(historyDoc), async (c) => {
   const { profileId, maturityLevel } = callerProfile(c.get('caller'));
   const { limit, cursor } = parseOrThrow(HistoryParams, c.req.query(), 'query');
   const { stores } = c.get('deps');

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { HomeQuery, type HomeItem, type HomePage, type HomeRow } from '../../../core/home.ts';
+import { BODY_PROBLEMS, describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
+import { HomePage, HomeQuery, type HomeItem, type HomeRow } from '../../../core/home.ts';
 import type { OriginDeps, OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
@@ -48,12 +49,30 @@ async function genericRows(stores: Stores, maxMaturityLevel: number): Promise<Ho
   );
 }
 
+const homeDoc: OperationSpec = {
+  operationId: 'home',
+  summary: "The calling profile's personalized homepage",
+  description: 'The generic page, marked `fallback: "generic"`, when personalization fails.',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  body: { schema: HomeQuery },
+  responses: { 200: json(HomePage, 'The rows') },
+  problems: BODY_PROBLEMS,
+};
+const genericDoc: OperationSpec = {
+  operationId: 'genericHome',
+  summary: "A generic homepage for the calling profile's maturity level",
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  responses: { 200: json(HomePage, 'Trending and new releases') },
+};
+
 /**
  * The personalized homepage (`POST /internal/v1/home`) and the generic one the edge keeps for
  * when personalization is unavailable (`GET /internal/v1/home/generic`).
  */
 export const home = new Hono<OriginEnv>()
-  .post('/', async (c) => {
+  .post('/', describeRoute(homeDoc), async (c) => {
     const profile = callerProfile(c.get('caller'));
     const query = await jsonBody(c, HomeQuery, 'home query', HOME_BODY_BYTES);
     const { stores, completion, breakers, log } = c.get('deps');
@@ -70,7 +89,7 @@ export const home = new Hono<OriginEnv>()
       } satisfies HomePage);
     }
   })
-  .get('/generic', async (c) => {
+  .get('/generic', describeRoute(genericDoc), async (c) => {
     const { maturityLevel } = callerProfile(c.get('caller'));
     return c.json({
       rows: await genericRows(c.get('deps').stores, maturityLevel),

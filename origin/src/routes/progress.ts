@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
+import { BODY_PROBLEMS, describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
+import { ProgressAnswer } from '../../../core/api/schemas.ts';
 import {
   FlushRequest,
   onCatalogDuration,
   progressView,
   ProgressQuery,
-  type FlushResponse,
+  FlushResponse,
   type ProgressQueryResponse,
 } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
@@ -46,9 +48,30 @@ function progressEvent(accountId: string, r: ProgressRecord): EventMessage {
   };
 }
 
+const flushDoc: OperationSpec = {
+  operationId: 'flushProgress',
+  summary: "A profile's buffered states, from its progress buffer",
+  description:
+    'Idempotent by content; 200 only once the progress store and the event log took every entry (else 503 and the buffer retries).',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  body: { schema: FlushRequest },
+  responses: { 200: json(FlushResponse, 'Written and published') },
+  problems: BODY_PROBLEMS,
+};
+const queryDoc: OperationSpec = {
+  operationId: 'queryProgress',
+  summary: 'Stored progress of some titles, merged with buffered states',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  body: { schema: ProgressQuery },
+  responses: { 200: json(ProgressAnswer, 'The latest state of each title that has one') },
+  problems: BODY_PROBLEMS,
+};
+
 /** The progress buffer's flush target, and reads that merge its unflushed states. */
 export const progress = new Hono<OriginEnv>()
-  .post('/flush', async (c) => {
+  .post('/flush', describeRoute(flushDoc), async (c) => {
     const { accountId, profileId } = callerProfile(c.get('caller'));
     const body = await jsonBody(c, FlushRequest, 'flush batch', FLUSH_BODY_BYTES);
     const { stores, completion, log, metrics } = c.get('deps');
@@ -97,7 +120,7 @@ export const progress = new Hono<OriginEnv>()
     });
     return c.json({ acknowledged: records.length, dropped } satisfies FlushResponse);
   })
-  .post('/query', async (c) => {
+  .post('/query', describeRoute(queryDoc), async (c) => {
     const { profileId } = callerProfile(c.get('caller'));
     const body = await jsonBody(c, ProgressQuery, 'progress query', FLUSH_BODY_BYTES);
     const { stores, completion } = c.get('deps');

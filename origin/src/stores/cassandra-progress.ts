@@ -149,8 +149,11 @@ export function cassandraProgressStore(client: cassandra.Client): ProgressStore 
           { ...idempotent, fetchSize: limit, ...(cursor ? { pageState: cursor } : {}) },
         );
       } catch (err) {
-        // A paging state that Cassandra cannot decode is the client's mistake, not ours.
-        if (cursor && (err as { code?: number }).code === 0x2200) throw new RangeError('invalid history cursor');
+        // A paging state that Cassandra cannot decode is the client's mistake, not ours: Invalid
+        // (0x2200), or a protocol error (0x000A, "Invalid value for the paging state") for hex
+        // that is no paging state at all.
+        const code = (err as { code?: number }).code;
+        if (cursor && (code === 0x2200 || code === 0x000a)) throw new RangeError('invalid history cursor');
         throw err;
       }
       return { items: rs.rows.map(toHistory), nextCursor: rs.pageState ?? null };

@@ -16,6 +16,7 @@ interface CardRow {
   poster_url: string | null;
   backdrop_url: string | null;
   playable: boolean;
+  preparing: boolean;
   added_at: Date;
 }
 
@@ -32,6 +33,7 @@ const toCard = (r: CardRow): TitleCard => ({
   posterUrl: r.poster_url,
   backdropUrl: r.backdrop_url,
   playable: r.playable,
+  preparing: r.preparing,
 });
 
 /** Title list cursor: the last card's (added_at, id), base64url. */
@@ -46,6 +48,15 @@ function decodeTitleCursor(cursor: string): { addedAt: Date; id: string } | null
   return { addedAt, id };
 }
 
+/** A top-level title `t` (or, for a series, one of its episodes) has media in the object store. */
+const playableOf = (sql: postgres.Sql) =>
+  sql`(t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available))`;
+
+/** A media run holds a live claim on `t` (or, for a series, on one of its episodes): see migration 0006. */
+const preparingOf = (sql: postgres.Sql) =>
+  sql`(coalesce(t.media_preparing_until > now(), false)
+       OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_preparing_until > now()))`;
+
 function cardSelect(sql: postgres.Sql) {
   return sql`
     SELECT t.id, t.type, t.name, t.synopsis, t.release_year, t.maturity_rating, r.level AS maturity_level,
@@ -53,7 +64,7 @@ function cardSelect(sql: postgres.Sql) {
            (SELECT array_agg(g.genre_id ORDER BY g.genre_id) FROM title_genres g WHERE g.title_id = t.id) AS genres,
            (SELECT a.url FROM artwork a WHERE a.title_id = t.id AND a.kind = 'poster' AND a.variant IS NULL LIMIT 1) AS poster_url,
            (SELECT a.url FROM artwork a WHERE a.title_id = t.id AND a.kind = 'backdrop' AND a.variant IS NULL LIMIT 1) AS backdrop_url,
-           (t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available)) AS playable
+           ${playableOf(sql)} AS playable, ${preparingOf(sql)} AS preparing
     FROM titles t JOIN maturity_ratings r ON r.code = t.maturity_rating`;
 }
 
@@ -107,18 +118,15 @@ export function postgresCatalogStore(sql: postgres.Sql): CatalogStore {
     async listTitles(q) {
       const after = q.cursor ? decodeTitleCursor(q.cursor) : null;
       if (q.cursor && !after) throw new RangeError('invalid title cursor');
-      const playableFilter =
-        q.playable === undefined
-          ? sql``
-          : q.playable
-            ? sql`AND (t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available))`
-            : sql`AND NOT (t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available))`;
+      const flag = (value: boolean | undefined, condition: () => postgres.PendingQuery<postgres.Row[]>) =>
+        value === undefined ? sql`` : value ? sql`AND ${condition()}` : sql`AND NOT ${condition()}`;
       const rows = await sql<CardRow[]>`
         ${cardSelect(sql)}
         WHERE t.type <> 'episode' AND r.level <= ${q.maxMaturityLevel}
           ${q.type ? sql`AND t.type = ${q.type}` : sql``}
           ${q.genre ? sql`AND EXISTS (SELECT 1 FROM title_genres g WHERE g.title_id = t.id AND g.genre_id = ${q.genre})` : sql``}
-          ${playableFilter}
+          ${flag(q.playable, () => playableOf(sql))}
+          ${flag(q.preparing, () => preparingOf(sql))}
           ${after ? sql`AND (t.added_at, t.id) < (${after.addedAt}, ${after.id}::uuid)` : sql``}
         ORDER BY t.added_at DESC, t.id DESC
         LIMIT ${q.limit + 1}`;

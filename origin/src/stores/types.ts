@@ -141,6 +141,8 @@ export interface CatalogStore {
     genre?: string | undefined;
     type?: 'movie' | 'series' | undefined;
     playable?: boolean | undefined;
+    /** Only titles whose media is (true) or is not (false) being prepared right now. */
+    preparing?: boolean | undefined;
     maxMaturityLevel: number;
   }): Promise<{ items: TitleCard[]; nextCursor: string | null }>;
   /** A movie or series with its seasons and episodes; `null` when there is no such top-level title. */

@@ -140,6 +140,14 @@ describe.each(IMPLEMENTATIONS)('%s stores', (impl) => {
         RangeError,
       );
     });
+
+    it('refuses well-formed hex that is no cursor of its own as bad input, not as a store failure', async () => {
+      for (const cursor of ['00', 'deadbeef']) {
+        await expect(stores.progress.listHistory(randomUUID(), { limit: 2, cursor })).rejects.toBeInstanceOf(
+          RangeError,
+        );
+      }
+    });
   });
 
   describe('events', () => {

@@ -10,6 +10,7 @@ import type { OriginDeps } from '../../src/http/context.ts';
 import { silentLogger } from '../../src/log.ts';
 import { seedDatabase } from '../../src/seed/write.ts';
 import { createStores } from '../../src/stores/index.ts';
+import { checkConformance } from './conformance.ts';
 import { insertFixtureTitles, type FixtureTitles } from './fixtures.ts';
 import { makeTestKeys, type TestKeys } from './keys.ts';
 import { freshDatabase, freshKeyspace, freshTopicPrefix, requireStack } from './stack.ts';
@@ -30,6 +31,7 @@ async function createTestOrigin(options: {
   databaseUrl?: string;
   cassandra?: { contactPoints: string; localDc: string; keyspace: string };
   kafkaBrokers?: string;
+  serviceClockToleranceS?: number;
 }): Promise<TestOrigin> {
   const topics =
     options.mode === 'real' && options.kafkaBrokers ? freshTopicPrefix(options.kafkaBrokers, 'origin') : null;
@@ -56,12 +58,13 @@ async function createTestOrigin(options: {
     signer: await importUserTokenSigner(options.keys.signingJwk),
     tokenSettings: TEST_TOKEN_SETTINGS,
     serviceSecret: options.keys.serviceSecret,
+    ...(options.serviceClockToleranceS !== undefined ? { serviceClockToleranceS: options.serviceClockToleranceS } : {}),
     operatorApiKey: options.keys.operatorKey,
     completion: completionThresholds(config),
   };
   return {
     deps,
-    app: createApp(deps),
+    app: checkConformance(createApp(deps)),
     async stop() {
       await stores.close();
       await topics?.drop();
@@ -108,7 +111,10 @@ export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
 }
 
 /** For suites that pick titles from the seeded catalog itself (the edge suite, the browser test). */
-export async function realStackOrigin(label: string): Promise<RealStackOrigin> {
+export async function realStackOrigin(
+  label: string,
+  options: { serviceClockToleranceS?: number } = {},
+): Promise<RealStackOrigin> {
   const stack = await requireStack();
   const keys = await makeTestKeys();
   const db = await freshDatabase(stack.DATABASE_URL, label);
@@ -123,6 +129,7 @@ export async function realStackOrigin(label: string): Promise<RealStackOrigin> {
       keyspace: ks.keyspace,
     },
     kafkaBrokers: stack.KAFKA_BROKERS,
+    ...options,
   });
   return {
     origin,

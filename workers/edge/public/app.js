@@ -1,10 +1,12 @@
-/* global dashjs, document, window, localStorage, location, fetch, MediaSource, performance, screen, setInterval, clearInterval, URLSearchParams, crypto, FormData, URL */
+/* global dashjs, document, window, localStorage, location, fetch, MediaSource, performance, screen, setInterval, clearInterval, setTimeout, clearTimeout, URLSearchParams, crypto, FormData, URL */
 /**
  * The reference web client: sign in, pick a profile, browse, play with dash.js through signed
  * segment URLs, resume where the profile left off, send heartbeats. No framework, no build step.
  * `window.edgeflix` exposes what the end-to-end test reads (first frame, renditions, errors).
  */
 const HEARTBEAT_MS = 10_000;
+/** While any title's media is being prepared, the catalog rows are refreshed this often. */
+const PREPARING_POLL_MS = 3000;
 const $ = (id) => document.getElementById(id);
 const state = (window.edgeflix = {
   accountToken: null,
@@ -18,9 +20,12 @@ const state = (window.edgeflix = {
   errors: [],
   heartbeats: 0,
   capabilities: null,
+  /** Ids of the titles whose media is being prepared, as last polled. */
+  preparing: [],
 });
 let player = null;
 let heartbeatTimer = null;
+let pollTimer = null;
 
 function show(section) {
   for (const id of ['login', 'profiles', 'browse', 'player']) $(id).hidden = id !== section;
@@ -107,18 +112,8 @@ async function selectProfile(profile) {
 
 async function browse() {
   show('browse');
-  const [playable, home, experiments] = await Promise.all([
-    api('/v1/titles?playable=true&limit=50'),
-    api('/v1/home'),
-    api('/v1/experiments'),
-  ]);
-  const rows = [];
-  if (playable.ok) {
-    rows.push({
-      title: 'Playable now',
-      items: playable.json.items.map((t) => ({ id: t.id, name: t.name, type: t.type, info: t.maturityRating })),
-    });
-  }
+  const [catalog, home, experiments] = await Promise.all([catalogRows(), api('/v1/home'), api('/v1/experiments')]);
+  const rows = [...catalog.rows];
   if (home.ok) {
     for (const row of home.json.rows) {
       rows.push({
@@ -132,32 +127,89 @@ async function browse() {
       });
     }
   }
-  $('rows').replaceChildren(...rows.filter((r) => r.items.length > 0).map(renderRow));
+  $('rows').replaceChildren(...rows.filter((r) => r.items.length > 0 || r.hint).map(renderRow));
   if (experiments.ok && experiments.json.assignments.length > 0) {
     $('experiments').textContent =
       'Experiments: ' + experiments.json.assignments.map((a) => `${a.experimentId}=${a.variantId}`).join(', ');
   }
+  schedulePoll(catalog.preparing);
+}
+
+/** "Playable now" and "Being prepared": the titles with media, and those whose media is on its way. */
+async function catalogRows() {
+  const [playable, preparing] = await Promise.all([
+    api('/v1/titles?playable=true&limit=50'),
+    api('/v1/titles?preparing=true&limit=50'),
+  ]);
+  const card = (t, info) => ({ id: t.id, name: t.name, type: t.type, info });
+  const waiting = preparing.ok ? preparing.json.items.filter((t) => !t.playable) : [];
+  state.preparing = preparing.ok ? preparing.json.items.map((t) => t.id) : [];
+  const rows = [];
+  if (playable.ok) {
+    rows.push({
+      key: 'playable',
+      title: 'Playable now',
+      items: playable.json.items.map((t) =>
+        card(t, t.preparing ? `${t.maturityRating} · more quality levels coming` : t.maturityRating),
+      ),
+      hint:
+        playable.json.items.length === 0 && waiting.length === 0
+          ? 'Nothing is playable yet: npm start prepares the demo titles; npm run media adds more.'
+          : undefined,
+    });
+  }
+  rows.push({
+    key: 'preparing',
+    title: 'Being prepared',
+    items: waiting.map((t) => ({ ...card(t, `${t.maturityRating} · preparing media…`), waiting: true })),
+  });
+  return { rows, preparing: state.preparing.length > 0 };
+}
+
+/** Polls while something is being prepared and the catalog is on screen; stops once nothing is. */
+function schedulePoll(active) {
+  clearTimeout(pollTimer);
+  pollTimer = active ? setTimeout(() => void refreshCatalog(), PREPARING_POLL_MS) : null;
+}
+
+async function refreshCatalog() {
+  const rowsEl = $('rows');
+  // Away from the catalog (playing, or a series opened): browse() starts polling again on return.
+  if ($('browse').hidden || !rowsEl.querySelector('[data-row-key]')) return;
+  const catalog = await catalogRows();
+  for (const el of rowsEl.querySelectorAll('[data-row-key]')) el.remove();
+  rowsEl.prepend(...catalog.rows.filter((r) => r.items.length > 0 || r.hint).map(renderRow));
+  schedulePoll(catalog.preparing);
 }
 
 function renderRow(row) {
   const section = document.createElement('div');
   section.className = 'row';
+  if (row.key) section.dataset.rowKey = row.key;
   const heading = document.createElement('h3');
   heading.textContent = row.title;
   const cards = document.createElement('div');
   cards.className = 'cards';
   for (const item of row.items) {
     const card = document.createElement('button');
-    card.className = 'card';
+    card.className = item.waiting ? 'card waiting' : 'card';
     card.dataset.titleId = item.id;
     card.textContent = item.name;
     const small = document.createElement('small');
     small.textContent = item.info ?? '';
     card.append(small);
-    card.addEventListener('click', () => (item.type === 'series' ? openSeries(item) : play(item)));
+    if (item.waiting) card.disabled = true;
+    else card.addEventListener('click', () => (item.type === 'series' ? openSeries(item) : play(item)));
     cards.append(card);
   }
-  section.append(heading, cards);
+  section.append(heading);
+  if (row.hint) {
+    const hint = document.createElement('p');
+    hint.className = 'hint';
+    hint.textContent = row.hint;
+    section.append(hint);
+  }
+  if (row.items.length > 0) section.append(cards);
   return section;
 }
 
@@ -176,6 +228,7 @@ async function resumePosition(titleId) {
 }
 
 async function play(item) {
+  schedulePoll(false);
   show('player');
   $('now-playing').textContent = item.name;
   Object.assign(state, { playing: item, firstFrameMs: null, playingFrom: null, currentTime: 0, renditions: [] });

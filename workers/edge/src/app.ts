@@ -3,11 +3,13 @@ import { HttpError, problemResponse } from '../../../core/problem.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { errorText } from '../../../core/log.ts';
 import { identityOf, isProfile, type UserClaims } from '../../../core/tokens.ts';
+import { describeRoute } from '../../../core/api/openapi.ts';
 import { requireUser } from './http/auth.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import type { AppContext, EdgeEnv } from './http/context.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { edgeLogger } from './log.ts';
+import { healthDoc, mountOpenApi } from './openapi.ts';
 import { auth } from './routes/auth.ts';
 import { continueWatching } from './routes/continue-watching.ts';
 import { experiments } from './routes/experiments.ts';
@@ -57,7 +59,8 @@ export function createEdgeApp(): Hono<EdgeEnv> {
     });
   });
   app.use('*', requestMetrics());
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', describeRoute(healthDoc), (c) => c.json({ status: 'ok' }));
+  mountOpenApi(app);
   app.use('/v1/*', async (c, next) => {
     const path = new URL(c.req.url).pathname;
     if (PUBLIC_API.has(path) || SEGMENT_TOKEN_API(path)) return next();

@@ -3,7 +3,7 @@
  * edge keeps for every isolate of a colo (title summaries, playback sources, home pages, the
  * experiments config). Each cache has a host of its own, so its keys are matched, never fetched.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A document found in the cache, with when it was stored and until when it counts as fresh. */
 export interface Cached<T> {
@@ -17,6 +17,26 @@ export interface KeepFor {
   keepSeconds: number;
   /** How long the copy counts as fresh (default: as long as it is kept); older copies may stand in. */
   freshSeconds?: number;
+}
+
+/**
+ * How long a colo remembers that the origin has no such document (a 404): long enough that a
+ * caller repeating unknown ids reaches the origin twice a minute at most, short enough that a
+ * title just added to the catalog is found soon after.
+ */
+export const MISSING_KEEP_S = 30;
+/** What a cache made with `orMissing` keeps in place of a document the origin does not have. */
+export const MISSING = { missing: true } as const;
+export type Missing = typeof MISSING;
+const MissingSchema = z.strictObject({ missing: z.literal(true) });
+
+/** A cache's schema that also takes `MISSING`, so the same key can remember a miss. */
+export function orMissing<S extends z.ZodType>(schema: S) {
+  return z.union([schema, MissingSchema]);
+}
+
+export function isMissing(value: unknown): value is Missing {
+  return MissingSchema.safeParse(value).success;
 }
 
 const STORED_AT = 'x-stored-at';

@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
+import { describeRoute, json, type OperationSpec } from '../../../../core/api/openapi.ts';
 import { z } from 'zod';
 import {
   compareEntries,
   ContinueWatchingParams,
+  ContinueWatchingResponse,
   MAX_FLUSH_ENTRIES,
   type ContinueWatchingQuery,
 } from '../../../../core/progress.ts';
@@ -15,10 +17,31 @@ import { bufferOf, callBuffer } from '../progress-client.ts';
 
 const ItemIdParam = z.strictObject({ itemId: Uuid });
 
+const listDoc: OperationSpec = {
+  operationId: 'continueWatching',
+  summary: "The profile's Continue Watching row",
+  description: 'Started and not finished, newest first; includes heartbeats the buffer has not flushed yet.',
+  tags: ['progress'],
+  security: ['profileToken'],
+  query: ContinueWatchingParams,
+  responses: { 200: json(ContinueWatchingResponse, 'The row, newest first') },
+  problems: ['validation_failed', 'origin_unavailable', 'unavailable'],
+};
+const hideDoc: OperationSpec = {
+  operationId: 'hideContinueWatchingItem',
+  summary: 'Hide a title from Continue Watching',
+  description: 'Until the profile watches it again.',
+  tags: ['progress'],
+  security: ['profileToken'],
+  params: ItemIdParam,
+  responses: { 204: { description: 'Hidden' } },
+  problems: ['validation_failed', 'origin_unavailable', 'unavailable'],
+};
+
 /** The profile's Continue Watching row (merged with the buffer's unflushed states), and hiding an item. */
 export const continueWatching = new Hono<EdgeEnv>()
   .use('*', requireUser('profile'))
-  .get('/', async (c) => {
+  .get('/', describeRoute(listDoc), async (c) => {
     const { limit } = parseOrThrow(ContinueWatchingParams, c.req.query(), 'query');
     const unflushed = await callBuffer(() => bufferOf(c.env, profileIdentity(c).profileId).pending());
     // The newest states are the ones the row shows; the query carries at most MAX_FLUSH_ENTRIES.
@@ -30,7 +53,7 @@ export const continueWatching = new Hono<EdgeEnv>()
       caller: profileIdentity(c),
     });
   })
-  .delete('/:itemId', async (c) => {
+  .delete('/:itemId', describeRoute(hideDoc), async (c) => {
     const { itemId } = parseOrThrow(ItemIdParam, c.req.param(), 'path');
     return callOrigin(c, {
       method: 'DELETE',

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { describeRoute, json, type OperationSpec } from '../../../../core/api/openapi.ts';
 import {
   ARTWORK_VARIANTS,
   HOME_EXPERIMENTS,
@@ -53,12 +54,23 @@ async function fetchPage(c: AppContext, path: string, body?: HomeQuery): Promise
   }
 }
 
+const homeDoc: OperationSpec = {
+  operationId: 'home',
+  summary: "The profile's homepage",
+  description:
+    "Personalized rows; when personalization fails or is slow, the profile's last good page or a generic one, marked in `fallback`.",
+  tags: ['browse'],
+  security: ['profileToken'],
+  responses: { 200: json(HomePage, 'The rows to show') },
+  problems: ['unavailable'],
+};
+
 /**
  * The profile's homepage. Its experiment variants are computed here and sent with the request;
  * if personalization fails or is slow, the profile's last good page is served, else a generic
  * trending page, each marked in `fallback`.
  */
-export const home = new Hono<EdgeEnv>().get('/', requireUser('profile'), async (c) => {
+export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), requireUser('profile'), async (c) => {
   const who = profileIdentity(c);
   const [assignments, pending] = await Promise.all([
     assignmentsFor(c, { only: [HOME_EXPERIMENTS.rowOrder, HOME_EXPERIMENTS.artwork] }).catch(() => []),

@@ -9,7 +9,9 @@
  * answers a matching If-None-Match, where the RFC wants 412 and 304 apart.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 
+import { describeRoute, type OperationSpec } from '../../../../core/api/openapi.ts';
 import { formatHttpDate } from '../../../../core/http/http-date.ts';
 import { evaluatePreconditions } from '../../../../core/http/preconditions.ts';
 import { HttpError } from '../../../../core/problem.ts';
@@ -22,8 +24,29 @@ import { segmentKeys } from '../playback/keys.ts';
 export const MEDIA_PATH_PREFIX = '/v1/media/';
 /** Objects are immutable per key; the URL carries a token, so a cache keys on it anyway. */
 const CACHE_CONTROL = 'public, max-age=86400, immutable';
+const BYTES = { type: 'string', contentMediaType: 'application/octet-stream' };
 
-export const media = new Hono<EdgeEnv>().on(['GET', 'HEAD'], '/*', async (c) => {
+const MEDIA_TYPES = { 'video/mp4': BYTES, 'audio/mp4': BYTES, 'text/vtt': { type: 'string' } };
+const mediaDoc = (method: string): OperationSpec => ({
+  operationId: method === 'GET' ? 'getMedia' : 'headMedia',
+  summary: method === 'GET' ? 'A media object (init segment, segment, subtitles)' : 'A media object, headers only',
+  description:
+    'The URL comes from a manifest: the storage key (it may contain `/`) and the segment token signed for its prefix. Supports one `bytes=` range and conditional requests.',
+  tags: ['playback'],
+  security: ['segmentToken'],
+  path: `${MEDIA_PATH_PREFIX}{key}`,
+  pathParams: z.strictObject({ key: z.string().describe('The rest of the storage key after `media/`') }),
+  responses: {
+    200: { description: 'The object', content: MEDIA_TYPES },
+    206: { description: 'The requested range', content: MEDIA_TYPES },
+    304: { description: 'Not modified (If-None-Match / If-Modified-Since)' },
+    416: { description: 'The range is outside the object' },
+  },
+  // 412 (If-Match / If-Unmodified-Since failed) is a problem document, like the refusals.
+  problems: ['forbidden', 'not_found', 'precondition_failed'],
+});
+
+export const media = new Hono<EdgeEnv>().on(['GET', 'HEAD'], '/*', describeRoute(mediaDoc), async (c) => {
   const url = new URL(c.req.url);
   // The key exactly as it appears in the URL (not decoded): the token check refuses any escape.
   const key = url.pathname.slice('/v1/'.length);

@@ -8,6 +8,8 @@
  * representation's segment token instead (the same one its segments carry): no user token there.
  */
 import { Hono } from 'hono';
+import { describeRoute, type OperationSpec, type ResponseSpec } from '../../../../core/api/openapi.ts';
+import { DeviceCapabilityQuery } from '../../../../core/api/device.ts';
 import { z } from 'zod';
 
 import { TitleIdParams } from '../../../../core/catalog.ts';
@@ -27,15 +29,16 @@ import {
   buildSubtitlePlaylist,
   HLS_CONTENT_TYPE,
 } from '../../../../core/manifest/hls.ts';
-import { buildJsonManifest } from '../../../../core/manifest/json.ts';
+import { buildJsonManifest, PlaybackManifest } from '../../../../core/manifest/json.ts';
 import { INIT_SEGMENT, type MediaLocation } from '../../../../core/manifest/location.ts';
 import { planLimits } from '../../../../core/manifest/plans.ts';
 import type { PlaybackSource, Selection } from '../../../../core/manifest/source.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import {
+  requireCoveredPath,
   SEGMENT_TOKEN_PARAM,
   signSegmentToken,
-  verifySegmentToken,
+  verifySegmentClaims,
   type SegmentKeySet,
 } from '../../../../core/segment-token.ts';
 import type { Identity } from '../../../../core/tokens.ts';
@@ -57,8 +60,82 @@ const PlaylistParams = TitleIdParams.extend({
 const PRIVATE = 'private, no-store';
 const VARY = `Accept, Authorization, ${DEVICE_CAPABILITIES_HEADER}`;
 
+const MANIFEST_HEADERS: ResponseSpec['headers'] = {
+  [DROPPED_HEADER]: {
+    description: 'Representations left out, as `<id>:<reason>` pairs (empty when none)',
+    schema: { type: 'string' },
+  },
+  [FALLBACK_HEADER]: {
+    description: "`stale-catalog` when built from the colo's cached copy because the origin could not answer",
+    schema: { type: 'string', enum: ['stale-catalog'] },
+  },
+};
+const DEVICE_HEADERS = [
+  {
+    name: DEVICE_CAPABILITIES_HEADER,
+    description: 'What the device plays, e.g. `codecs=avc1,vp09,mp4a; max-res=1920x1080; hdr=hdr10; max-bw=8000000`',
+    schema: z.string().max(1024),
+  },
+];
+const MANIFEST_PROBLEMS = [
+  'validation_failed',
+  'not_found',
+  'forbidden',
+  'not_playable',
+  'origin_unavailable',
+  'unavailable',
+] as const;
+const mpdDoc: OperationSpec = {
+  operationId: 'dashManifest',
+  summary: 'DASH manifest for the calling profile and device',
+  description:
+    'Lists what the device and the plan can play, one signed segment token per representation. `Accept: application/json` answers the same as JSON.',
+  tags: ['playback'],
+  security: ['profileToken'],
+  params: TitleIdParams,
+  query: DeviceCapabilityQuery,
+  headers: DEVICE_HEADERS,
+  responses: {
+    200: {
+      description: 'The manifest (MPD, or JSON)',
+      content: { [DASH_CONTENT_TYPE]: { type: 'string' } },
+      schema: PlaybackManifest,
+      headers: MANIFEST_HEADERS,
+    },
+  },
+  problems: MANIFEST_PROBLEMS,
+};
+const masterDoc: OperationSpec = {
+  operationId: 'hlsMasterPlaylist',
+  summary: 'HLS master playlist for the calling profile and device',
+  description: "Its media playlist URLs carry each representation's segment token.",
+  tags: ['playback'],
+  security: ['profileToken'],
+  params: TitleIdParams,
+  query: DeviceCapabilityQuery,
+  headers: DEVICE_HEADERS,
+  responses: {
+    200: {
+      description: 'The playlist',
+      content: { [HLS_CONTENT_TYPE]: { type: 'string' } },
+      headers: MANIFEST_HEADERS,
+    },
+  },
+  problems: MANIFEST_PROBLEMS,
+};
+const mediaPlaylistDoc: OperationSpec = {
+  operationId: 'hlsMediaPlaylist',
+  summary: 'HLS media playlist of one representation',
+  description: "Fetched by the player from the master playlist's URL; the segment token there is the only credential.",
+  tags: ['playback'],
+  security: ['segmentToken'],
+  params: PlaylistParams,
+  responses: { 200: { description: 'The playlist', content: { [HLS_CONTENT_TYPE]: { type: 'string' } } } },
+  problems: ['validation_failed', 'forbidden', 'not_found', 'origin_unavailable', 'unavailable'],
+};
+
 export const playback = new Hono<EdgeEnv>()
-  .get('/:titleId/manifest.mpd', requireUser('profile'), (c) =>
+  .get('/:titleId/manifest.mpd', describeRoute(mpdDoc), requireUser('profile'), (c) =>
     streamStart(c, async () => {
       const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
       // The resume lookup (buffer + origin) runs while the source is fetched and filtered; it never throws.
@@ -75,7 +152,7 @@ export const playback = new Hono<EdgeEnv>()
       });
     }),
   )
-  .get('/:titleId/master.m3u8', requireUser('profile'), (c) =>
+  .get('/:titleId/master.m3u8', describeRoute(masterDoc), requireUser('profile'), (c) =>
     streamStart(c, async () => {
       const prepared = await prepare(c);
       const locations = await signLocations(c, prepared);
@@ -89,23 +166,23 @@ export const playback = new Hono<EdgeEnv>()
       });
     }),
   )
-  .get('/:titleId/hls/:file', async (c) => {
+  .get('/:titleId/hls/:file', describeRoute(mediaPlaylistDoc), async (c) => {
     const { titleId, file } = parseOrThrow(PlaylistParams, c.req.param(), 'path');
     const representationId = file.slice(0, -'.m3u8'.length);
     const token = c.req.query(SEGMENT_TOKEN_PARAM);
     if (!token) throw new HttpError('forbidden', 'Playlist URL carries no token');
-    const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
-    if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
-    const rep = representationOf(source, representationId);
-    if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
+    // The token before anything costs an origin call: a caller without one gets nothing looked up.
     const claims = await timed('edge_token_seconds', { kind: 'segment_verify' }, () =>
-      verifySegmentToken(token, segmentKeys(c.env), {
-        path: 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`,
-      }),
+      verifySegmentClaims(token, segmentKeys(c.env)),
     );
     if (claims.tid !== titleId || claims.rid !== representationId) {
       throw new HttpError('forbidden', 'Segment token was issued for another representation');
     }
+    const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
+    if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
+    const rep = representationOf(source, representationId);
+    if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
+    requireCoveredPath(claims, 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`);
     const location = locationFor('storageKey' in rep ? rep.storageKey : rep.storagePrefix, token);
     const playlist =
       'storageKey' in rep

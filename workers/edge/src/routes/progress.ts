@@ -1,10 +1,14 @@
 import { Hono } from 'hono';
+import { BODY_PROBLEMS, describeRoute, json, type OperationSpec } from '../../../../core/api/openapi.ts';
+import * as example from '../../../../core/api/examples.ts';
+import { HeartbeatReceipt } from '../../../../core/api/schemas.ts';
 import {
   acceptHeartbeat,
   eventTimeProblem,
   Heartbeat,
   HeartbeatBatch,
   ProgressQueryResponse,
+  ProgressView,
   type ProgressQuery,
 } from '../../../../core/progress.ts';
 import { TitleIdParams } from '../../../../core/catalog.ts';
@@ -14,10 +18,41 @@ import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 import { bufferOf, callBuffer } from '../progress-client.ts';
-import { titleSummary } from '../title-summary.ts';
+import { titleSummaries } from '../title-summary.ts';
 
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
 const BATCH_BODY_BYTES = 64 * 1024;
+
+const HEARTBEAT_PROBLEMS = [...BODY_PROBLEMS, 'not_found', 'forbidden', 'origin_unavailable', 'unavailable'] as const;
+const recordDoc: OperationSpec = {
+  operationId: 'recordHeartbeat',
+  summary: 'Record a playback heartbeat',
+  description:
+    "Stored in the profile's buffer before the 202 and flushed to the origin in batches; the later `eventTime` wins. The title must be in the catalog (404), playable (400) and within the profile's maturity level (403).",
+  tags: ['progress'],
+  security: ['profileToken'],
+  body: { schema: Heartbeat, example: example.HEARTBEAT },
+  responses: { 202: json(HeartbeatReceipt, 'Buffered', example.HEARTBEAT_RECEIPT) },
+  problems: HEARTBEAT_PROBLEMS,
+};
+const batchDoc: OperationSpec = {
+  operationId: 'recordHeartbeats',
+  summary: 'Record up to 100 heartbeats at once (a client that was offline)',
+  tags: ['progress'],
+  security: ['profileToken'],
+  body: { schema: HeartbeatBatch, example: { heartbeats: [example.HEARTBEAT] } },
+  responses: { 202: json(HeartbeatReceipt, 'Buffered', example.HEARTBEAT_RECEIPT) },
+  problems: HEARTBEAT_PROBLEMS,
+};
+const getDoc: OperationSpec = {
+  operationId: 'getProgress',
+  summary: "The profile's resume position on a title",
+  tags: ['progress'],
+  security: ['profileToken'],
+  params: TitleIdParams,
+  responses: { 200: json(ProgressView, 'The latest state, buffered or stored', example.PROGRESS_VIEW) },
+  problems: ['validation_failed', 'not_found', 'origin_unavailable', 'unavailable'],
+};
 
 /**
  * Playback heartbeats into the profile's ProgressBuffer (202 once it has stored them), and the
@@ -25,11 +60,11 @@ const BATCH_BODY_BYTES = 64 * 1024;
  */
 export const progress = new Hono<EdgeEnv>()
   .use('*', requireUser('profile'))
-  .post('/', async (c) => {
+  .post('/', describeRoute(recordDoc), async (c) => {
     const heartbeat = parseOrThrow(Heartbeat, await readJsonBody(c.req.raw), 'heartbeat');
     return record(c, [heartbeat], (field) => field);
   })
-  .post('/batch', async (c) => {
+  .post('/batch', describeRoute(batchDoc), async (c) => {
     const { heartbeats } = parseOrThrow(
       HeartbeatBatch,
       await readJsonBody(c.req.raw, BATCH_BODY_BYTES),
@@ -37,7 +72,7 @@ export const progress = new Hono<EdgeEnv>()
     );
     return record(c, heartbeats, (field, i) => `heartbeats.${i}.${field}`);
   })
-  .get('/:titleId', async (c) => {
+  .get('/:titleId', describeRoute(getDoc), async (c) => {
     const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
     const who = profileIdentity(c);
     const pending = await callBuffer(() => bufferOf(c.env, who.profileId).pending([titleId]));
@@ -83,8 +118,11 @@ async function checkHeartbeats(c: AppContext, heartbeats: Heartbeat[], pathOf: F
   fail('validation_failed', timeErrors);
 
   const { maturityLevel } = profileIdentity(c);
-  const ids = [...new Set(heartbeats.map((hb) => hb.titleId))];
-  const summaries = new Map(await Promise.all(ids.map(async (id) => [id, await titleSummary(c, id)] as const)));
+  // One origin call at most, for the titles the colo has not cached (known or missing).
+  const summaries = await titleSummaries(
+    c,
+    heartbeats.map((hb) => hb.titleId),
+  );
   const unknown: FieldError[] = [];
   const unplayable: FieldError[] = [];
   const restricted: FieldError[] = [];

@@ -1,0 +1,60 @@
+/** Example values the OpenAPI documents show (shaped like the demo data `npm start` seeds). */
+
+export const TITLE_ID = '6c1f0b8e-2a51-4c8e-9d0e-2f9a8b7c6d5e';
+export const PROFILE_ID = '3b9d6f2a-8c41-4e7b-a0d5-9e8f7a6b5c4d';
+export const REPRESENTATION_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+export const TOKEN = {
+  token: 'eyJhbGciOiJFUzI1NiIsImtpZCI6ImVkZ2VmbGl4LTEifQ.eyJzdWIiOiLigKYifQ.c2lnbmF0dXJl',
+  tokenType: 'Bearer',
+  expiresAt: '2026-12-01T12:15:00.000Z',
+};
+
+export const PROFILES = {
+  profiles: [
+    { id: PROFILE_ID, name: 'Alex', language: 'en', maturityLevel: 50, kids: false, avatar: null },
+    {
+      id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a',
+      name: 'Kids',
+      language: 'en',
+      maturityLevel: 10,
+      kids: true,
+      avatar: null,
+    },
+  ],
+};
+
+export const TITLE_CARD = {
+  id: TITLE_ID,
+  type: 'movie',
+  name: 'The Quiet Harbor',
+  synopsis: 'A lighthouse keeper finds a message that should not exist.',
+  releaseYear: 2021,
+  maturityRating: 'PG-13',
+  maturityLevel: 30,
+  durationSeconds: 6120,
+  genres: ['drama', 'mystery'],
+  posterUrl: null,
+  backdropUrl: null,
+  playable: true,
+};
+
+export const HEARTBEAT = {
+  titleId: TITLE_ID,
+  positionSeconds: 1834.5,
+  durationSeconds: 6120,
+  eventTime: 1796040000000,
+  deviceId: 'tv-livingroom',
+};
+
+export const PROGRESS_VIEW = {
+  titleId: TITLE_ID,
+  positionSeconds: 1834.5,
+  durationSeconds: 6120,
+  progressPercent: 29.98,
+  completed: false,
+  lastWatchedAt: '2026-12-01T12:00:00.000Z',
+  deviceId: 'tv-livingroom',
+};
+
+export const HEARTBEAT_RECEIPT = { accepted: 1, superseded: 0, pending: 3 };
