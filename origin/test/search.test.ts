@@ -137,6 +137,9 @@ describe('GET /v1/search hostile input', () => {
     '"\\',
     'a'.repeat(200),
     '&|!:*()',
+    // The most words and trigrams a query may carry: answered within the search's own timeout.
+    'ab '.repeat(66),
+    'harbor quiet lighthouse keeper message ocean storm night '.repeat(4).slice(0, 200),
   ];
 
   it('answers 400 problem+json for an empty, too long or NUL query', async () => {

@@ -16,7 +16,7 @@ export interface EmbeddedPostgres {
 /** Starts PGlite on `dataDir` (or in memory when `null`) and serves it on 127.0.0.1:`port` (0 = any free port). */
 export async function startEmbeddedPostgres(dataDir: string | null, port: number): Promise<EmbeddedPostgres> {
   if (dataDir !== null) await mkdir(dataDir, { recursive: true });
-  // Search (migrations/postgres/0007_search.sql) needs the two contrib extensions the server ships.
+  // Search (migrations/postgres/0008_search.sql) needs the two contrib extensions the server ships.
   const extensions = { pg_trgm, unaccent };
   const db = await PGlite.create(dataDir === null ? { extensions } : { dataDir, extensions });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 32 });

@@ -340,7 +340,7 @@ async function seedAccounts(
   onProgress(DEMO_ACCOUNTS.length, DEMO_ACCOUNTS.length);
 }
 
-/** Rebuilds the search documents (migrations/postgres/0007_search.sql) from the catalog tables. */
+/** Rebuilds the search documents (migrations/postgres/0008_search.sql) from the catalog tables. */
 export async function refreshSearchDocuments(sql: postgres.Sql): Promise<void> {
   await sql`REFRESH MATERIALIZED VIEW title_search`;
 }

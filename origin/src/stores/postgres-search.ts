@@ -1,12 +1,13 @@
 /**
  * Title search in PostgreSQL (postgres.js; the same SQL runs on PGlite): the `title_search`
- * documents of migrations/postgres/0007_search.sql, matched by trigrams (typos, prefixes, any
+ * documents of migrations/postgres/0008_search.sql, matched by trigrams (typos, prefixes, any
  * script PostgreSQL's character classes know), by whole-word prefixes (full-text), and by plain
  * substring for what neither indexes. Ranked by how well the best field matches, then popularity.
  */
 import { createHash } from 'node:crypto';
 import type postgres from 'postgres';
 import { MAX_SEARCH_RESULTS, normaliseSearchQuery, searchWords, type SearchHit } from '../../../core/search.ts';
+import { playableOf, preparingOf } from './postgres-catalog.ts';
 import type { SearchStore } from './types.ts';
 
 /**
@@ -16,6 +17,11 @@ import type { SearchStore } from './types.ts';
 const WORD_SIMILARITY_THRESHOLD = 0.3;
 /** Words of a query that take part in the match; a longer query is rarely more than noise. */
 const MAX_QUERY_WORDS = 8;
+/**
+ * The server stops a search that runs longer than this (SQLSTATE 57014): no query string may hold
+ * a connection for the pool-wide statement timeout, whatever a client or a fuzzer sends.
+ */
+export const SEARCH_STATEMENT_TIMEOUT_MS = 2_000;
 
 interface HitRow {
   id: string;
@@ -30,6 +36,7 @@ interface HitRow {
   poster_url: string | null;
   backdrop_url: string | null;
   playable: boolean;
+  preparing: boolean;
   episode_id: string | null;
   episode_season: number | null;
   episode_number: number | null;
@@ -49,6 +56,7 @@ const toHit = (r: HitRow): SearchHit => ({
   posterUrl: r.poster_url,
   backdropUrl: r.backdrop_url,
   playable: r.playable,
+  preparing: r.preparing,
   matchedEpisode:
     r.episode_id && r.episode_season !== null && r.episode_number !== null && r.episode_name !== null
       ? { id: r.episode_id, seasonNumber: r.episode_season, episodeNumber: r.episode_number, name: r.episode_name }
@@ -88,8 +96,9 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
       const take = Math.min(limit, MAX_SEARCH_RESULTS - offset);
       const rows = await sql.begin(async (tx) => {
         // The trigram operators read their threshold from a setting; LOCAL keeps it to this query.
-        const [, found] = await Promise.all([
+        const [, , found] = await Promise.all([
           tx`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(WORD_SIMILARITY_THRESHOLD)}, true)`,
+          tx`SELECT set_config('statement_timeout', ${String(SEARCH_STATEMENT_TIMEOUT_MS)}, true)`,
           tx<HitRow[]>`
             WITH query AS (
               SELECT search_fold(${folded}) AS q,
@@ -150,7 +159,7 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
                    (SELECT array_agg(g.genre_id ORDER BY g.genre_id) FROM title_genres g WHERE g.title_id = t.id) AS genres,
                    (SELECT a.url FROM artwork a WHERE a.title_id = t.id AND a.kind = 'poster' AND a.variant IS NULL LIMIT 1) AS poster_url,
                    (SELECT a.url FROM artwork a WHERE a.title_id = t.id AND a.kind = 'backdrop' AND a.variant IS NULL LIMIT 1) AS backdrop_url,
-                   (t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available)) AS playable,
+                   ${playableOf(sql)} AS playable, ${preparingOf(sql)} AS preparing,
                    ep.id AS episode_id, ep.season_number AS episode_season, ep.episode_number, ep.name AS episode_name
             FROM page p
             JOIN titles t ON t.id = p.title_id

@@ -259,7 +259,7 @@ export interface ExperimentStore {
   variantCounts(experimentId: string, version?: number): Promise<Map<string, VariantCounts>>;
 }
 
-/** Title search over the search documents (migrations/postgres/0007_search.sql). */
+/** Title search over the search documents (migrations/postgres/0008_search.sql). */
 export interface SearchStore {
   /**
    * Movies and series matching `q`, best first, only at or below `maxMaturityLevel`. Throws a
