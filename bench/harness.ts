@@ -27,6 +27,8 @@ export interface BenchRow {
   ceilingResult: Measurement;
   /** ours / ceiling throughput: 1.0 means no overhead over the ceiling. */
   ratio: number;
+  /** Figures other than speed, by name (search: recall@3, MRR). */
+  quality?: Record<string, number>;
 }
 
 export interface MeasureOptions {

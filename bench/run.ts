@@ -30,6 +30,11 @@ async function main(): Promise<void> {
       'ceiling ops/s': r.ceilingResult.opsPerSec,
       'ceiling p99 ms': r.ceilingResult.p99Ms,
       'ours/ceiling': r.ratio,
+      quality: r.quality
+        ? Object.entries(r.quality)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : '',
     })),
   );
   const out = path.join(here, 'results', 'latest.json');

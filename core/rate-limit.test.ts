@@ -106,6 +106,7 @@ describe('route tiers', () => {
   it('maps sign-in, playback starts, heartbeats and browsing to their tiers', () => {
     expect(tierFor('POST', '/v1/auth/login')).toBe('auth');
     expect(tierFor('GET', '/v1/playback/t1/manifest.mpd')).toBe('playbackStart');
+    expect(tierFor('GET', '/v1/search')).toBe('search');
     expect(tierFor('GET', '/v1/playback/t1/master.m3u8')).toBe('playbackStart');
     expect(tierFor('POST', '/v1/progress')).toBe('progressUpdate');
     expect(tierFor('POST', '/v1/progress/batch')).toBe('progressUpdate');

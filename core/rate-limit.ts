@@ -27,7 +27,7 @@ export interface RateLimitConfig {
   tiers: Record<Tier, TierRule>;
 }
 
-/** The seed's tiers. `search` is kept for a search route; the catalog has none yet. */
+/** The seed's tiers. `search` is GET /v1/search: a client searches as the user types. */
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   enabled: true,
   shards: 64,
@@ -141,6 +141,7 @@ export function tierFor(method: string, path: string): Tier | undefined {
   if (path === '/v1/auth/login' && method === 'POST') return 'auth';
   if (method === 'GET' && /^\/v1\/playback\/[^/]+\/(?:manifest\.mpd|master\.m3u8)$/.test(path)) return 'playbackStart';
   if (method === 'POST' && /^\/v1\/progress(?:\/|$)/.test(path)) return 'progressUpdate';
+  if (method === 'GET' && path === '/v1/search') return 'search';
   return 'browse';
 }
 

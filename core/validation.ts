@@ -73,7 +73,7 @@ export async function readJsonBody(request: Request, maxBytes = MAX_JSON_BODY_BY
 /** U+0000 (PostgreSQL text and jsonb refuse it) or a lone surrogate (not Unicode; jsonb refuses it). */
 const UNSTORABLE_TEXT = /[\0\p{Cs}]/u;
 
-function textProblem(text: string): string | undefined {
+export function textProblem(text: string): string | undefined {
   const bad = UNSTORABLE_TEXT.exec(text)?.[0];
   if (bad === undefined) return undefined;
   return bad === '\0' ? 'must not contain U+0000' : 'must not contain a lone UTF-16 surrogate';

@@ -20,6 +20,7 @@ import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
 import { sessions } from './routes/sessions.ts';
+import { search } from './routes/search.ts';
 import { titleSummaries } from './routes/title-summaries.ts';
 import { createBreakers } from './telemetry/breakers.ts';
 import { guardStores } from './telemetry/guarded-stores.ts';
@@ -63,6 +64,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   app.route('/v1/sessions', sessions);
   app.route('/v1/account', account);
   app.route('/v1/titles', catalog);
+  app.route('/v1/search', search);
   // Routes only the edge and the progress buffer call, composed into the public API at the edge.
   app.use('/internal/v1/*', requireServiceCredential);
   app.route('/internal/v1/titles', titleSummaries);

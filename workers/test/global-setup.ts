@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { refreshSearchDocuments } from '../../origin/src/seed/write.ts';
 import { listen, realStackOrigin } from '../../origin/test/support/origin.ts';
 import { insertPlaybackFixtures } from '../../origin/test/support/playback.ts';
 import { startChaosProxy } from './chaos-proxy.ts';
@@ -28,6 +29,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     playback: JSON.stringify(await insertPlaybackFixtures(databaseUrl)),
     segmentKeys: keys.segmentSigningKeys,
   });
+  // The fixtures above were written after the seed built the search documents.
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  await refreshSearchDocuments(sql).finally(() => sql.end());
   return async () => {
     await chaos.close();
     await server.close();

@@ -4,6 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedPostgres {
@@ -14,7 +16,9 @@ export interface EmbeddedPostgres {
 /** Starts PGlite on `dataDir` (or in memory when `null`) and serves it on 127.0.0.1:`port` (0 = any free port). */
 export async function startEmbeddedPostgres(dataDir: string | null, port: number): Promise<EmbeddedPostgres> {
   if (dataDir !== null) await mkdir(dataDir, { recursive: true });
-  const db = dataDir === null ? await PGlite.create() : await PGlite.create({ dataDir });
+  // Search (migrations/postgres/0008_search.sql) needs the two contrib extensions the server ships.
+  const extensions = { pg_trgm, unaccent };
+  const db = await PGlite.create(dataDir === null ? { extensions } : { dataDir, extensions });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 32 });
   await server.start();
   const address = server.getServerConn();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_EPOCH, generateCatalog, generateTitleBundles } from './catalog.ts';
 import { GENRES, KIDS_MAX_LEVEL, MATURITY_RATINGS, PLANS } from './reference.ts';
@@ -423,5 +424,53 @@ describe('keys and references', () => {
       expect(rows.filter((r: { title_id: string }) => !titleIds.has(r.title_id))).toEqual([]);
     }
     expect(large.seasons.filter((s) => !titleIds.has(s.series_id))).toEqual([]);
+  });
+});
+
+describe('credits, keywords and original titles', () => {
+  const catalog = generateCatalog({ titles: 300 });
+  const topLevelIds = new Set(catalog.titles.filter((t) => t.type !== 'episode').map((t) => t.id));
+
+  it('credits every top-level title with a cast or a host and one director or creator, never an episode', () => {
+    for (const id of topLevelIds) {
+      const credits = catalog.title_credits.filter((c) => c.title_id === id);
+      expect(credits.some((c) => c.role === 'actor')).toBe(true);
+      expect(credits.filter((c) => c.role === 'director' || c.role === 'creator')).toHaveLength(1);
+      expect(credits.map((c) => c.position)).toEqual(credits.map((_, i) => i + 1));
+    }
+    expect(catalog.title_credits.every((c) => topLevelIds.has(c.title_id))).toBe(true);
+    expect(catalog.title_keywords.every((k) => topLevelIds.has(k.title_id))).toBe(true);
+  });
+
+  it('gives some titles an original title in a non-Latin script, and every anime one in Japanese', () => {
+    const nonLatin = catalog.title_original_names.filter((o) => !/\p{Script=Latin}/u.test(o.name));
+    expect(nonLatin.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(nonLatin.map((o) => o.language)).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('left the rows of the tables before it unchanged (digest of the demo catalog pinned)', () => {
+    const before = [
+      'maturity_ratings',
+      'genres',
+      'plans',
+      'titles',
+      'seasons',
+      'title_genres',
+      'artwork',
+      'encodings',
+      'audio_tracks',
+      'subtitle_tracks',
+    ] as const;
+    const digest = createHash('sha256')
+      .update(JSON.stringify(before.map((table) => catalog[table])))
+      .digest('hex');
+    expect(digest).toBe('ef1dc631070b3130ea6c5a13c12e9189272147a6575184dc6abbcf98cbd4f0ad');
+  });
+
+  it('draws from a stream of its own: the first titles of a larger catalog have the same credits', () => {
+    const small = generateCatalog({ titles: 40 });
+    const smallIds = new Set(small.titles.map((t) => t.id));
+    expect(catalog.title_credits.filter((c) => smallIds.has(c.title_id))).toEqual(small.title_credits);
+    expect(catalog.title_original_names.filter((o) => smallIds.has(o.title_id))).toEqual(small.title_original_names);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The catalog's rows, one type per table of migrations/postgres/0001_catalog_and_accounts.sql
+ * The catalog's rows, one type per table of migrations/postgres/0001_catalog_and_accounts.sql and
+ * 0006_search.sql
  * (snake_case like the columns, nulls explicit), and the table groups a writer walks in
  * foreign-key order.
  */
@@ -51,6 +52,31 @@ export interface SeasonRow {
 export interface TitleGenreRow {
   title_id: string;
   genre_id: string;
+}
+
+export type CreditRole = 'actor' | 'director' | 'creator' | 'writer';
+
+/** Cast and crew of a top-level title, in billing order. */
+export interface TitleCreditRow {
+  title_id: string;
+  position: number;
+  person_name: string;
+  role: CreditRole;
+  /** The part an actor plays; null for crew. */
+  character_name: string | null;
+}
+
+export interface TitleKeywordRow {
+  title_id: string;
+  keyword: string;
+}
+
+/** The title in the language it was made in, when that is not English. */
+export interface TitleOriginalNameRow {
+  title_id: string;
+  /** BCP 47 language code. */
+  language: string;
+  name: string;
 }
 
 export type ArtworkKind = 'poster' | 'backdrop' | 'logo' | 'thumbnail';
@@ -128,6 +154,9 @@ export interface TitleTables {
   titles: TitleRow[];
   seasons: SeasonRow[];
   title_genres: TitleGenreRow[];
+  title_credits: TitleCreditRow[];
+  title_keywords: TitleKeywordRow[];
+  title_original_names: TitleOriginalNameRow[];
   artwork: ArtworkRow[];
   encodings: EncodingRow[];
   audio_tracks: AudioTrackRow[];
@@ -143,6 +172,9 @@ export const TITLE_TABLES = [
   'titles',
   'seasons',
   'title_genres',
+  'title_credits',
+  'title_keywords',
+  'title_original_names',
   'artwork',
   'encodings',
   'audio_tracks',
@@ -163,6 +195,9 @@ export function emptyTitleTables(): TitleTables {
     titles: [],
     seasons: [],
     title_genres: [],
+    title_credits: [],
+    title_keywords: [],
+    title_original_names: [],
     artwork: [],
     encodings: [],
     audio_tracks: [],

@@ -4,9 +4,10 @@
  * and gets ids named after its index, so a larger catalog is the smaller one plus more titles.
  */
 import { classify } from './classification.ts';
+import { titleCredits } from './credits.ts';
 import { mediaProfile, playableMedia } from './title-media.ts';
 import { Rng, uuidV5 } from './random.ts';
-import { emptyTitleTables, type ArtworkKind, type TitleTables } from './tables.ts';
+import { emptyTitleTables, type ArtworkKind, type TitleRow, type TitleTables } from './tables.ts';
 import { episodeName, episodeSynopsis, styleFor, synopsisFor, uniqueName } from './title-text.ts';
 
 const DAY_MS = 86_400_000;
@@ -61,6 +62,12 @@ export function titleBundle(
   const media = mediaProfile(rng, genres, kids);
 
   for (const genre of genres) out.title_genres.push({ title_id: id, genre_id: genre });
+  const addCredits = (title: TitleRow): void => {
+    const { credits, keywords, originalNames } = titleCredits(index, seed, title, primary, genres);
+    out.title_credits.push(...credits);
+    out.title_keywords.push(...keywords);
+    out.title_original_names.push(...originalNames);
+  };
 
   const art = (
     titleId: string,
@@ -103,6 +110,7 @@ export function titleBundle(
       popularity,
       added_at: isoAt(addedMs),
     });
+    addCredits(out.titles[0]!);
     playableMedia(rng, ns, id, duration, media, out);
     return out;
   }
@@ -121,6 +129,7 @@ export function titleBundle(
     popularity,
     added_at: isoAt(addedMs),
   });
+  addCredits(out.titles[0]!);
 
   const seasonCount = rng.weighted([
     [1, 40],

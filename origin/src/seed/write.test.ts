@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { runner } from 'node-pg-migrate';
 import postgres from 'postgres';
@@ -44,7 +46,7 @@ describe('seedDatabase against PGlite over pglite-socket', () => {
   let url: string;
 
   beforeAll(async () => {
-    db = await PGlite.create();
+    db = await PGlite.create({ extensions: { pg_trgm, unaccent } });
     const port = await freePort();
     server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
     await server.start();
@@ -70,7 +72,11 @@ describe('seedDatabase against PGlite over pglite-socket', () => {
       SELECT (SELECT count(*)::int FROM titles) AS titles, (SELECT count(*)::int FROM seasons) AS seasons,
              (SELECT count(*)::int FROM encodings) AS encodings, (SELECT count(*)::int FROM audio_tracks) AS audio_tracks,
              (SELECT count(*)::int FROM subtitle_tracks) AS subtitle_tracks, (SELECT count(*)::int FROM artwork) AS artwork,
-             (SELECT count(*)::int FROM title_genres) AS title_genres, (SELECT count(*)::int FROM profiles) AS profiles`;
+             (SELECT count(*)::int FROM title_genres) AS title_genres, (SELECT count(*)::int FROM profiles) AS profiles,
+             (SELECT count(*)::int FROM title_credits) AS title_credits,
+             (SELECT count(*)::int FROM title_keywords) AS title_keywords,
+             (SELECT count(*)::int FROM title_original_names) AS title_original_names,
+             (SELECT count(*)::int FROM title_search) AS search_documents`;
     return row ?? {};
   };
 
@@ -87,6 +93,10 @@ describe('seedDatabase against PGlite over pglite-socket', () => {
       artwork: expected.artwork.length,
       title_genres: expected.title_genres.length,
       profiles: 7,
+      title_credits: expected.title_credits.length,
+      title_keywords: expected.title_keywords.length,
+      title_original_names: expected.title_original_names.length,
+      search_documents: expected.titles.filter((t) => t.type !== 'episode').length,
     });
     expect(first.changed.encodings).toBe(expected.encodings.length);
     expect(first.titles).toBe(40);

@@ -43,6 +43,9 @@ export interface SeedResult {
   seasons: number;
   episodes: number;
   titleGenres: number;
+  titleCredits: number;
+  titleKeywords: number;
+  titleOriginalNames: number;
   artwork: number;
   encodings: number;
   audioTracks: number;
@@ -85,6 +88,9 @@ const COLUMNS = {
   ]),
   seasons: columns<RowOf<'seasons'>>()(['series_id', 'season_number', 'name']),
   title_genres: columns<RowOf<'title_genres'>>()(['title_id', 'genre_id']),
+  title_credits: columns<RowOf<'title_credits'>>()(['title_id', 'position', 'person_name', 'role', 'character_name']),
+  title_keywords: columns<RowOf<'title_keywords'>>()(['title_id', 'keyword']),
+  title_original_names: columns<RowOf<'title_original_names'>>()(['title_id', 'language', 'name']),
   artwork: columns<RowOf<'artwork'>>()(['id', 'title_id', 'kind', 'variant', 'url', 'width', 'height']),
   encodings: columns<RowOf<'encodings'>>()([
     'id',
@@ -185,6 +191,11 @@ interface BatchIds {
   seasonNumbers: number[];
   genreTitles: string[];
   genreIds: string[];
+  creditTitles: string[];
+  creditPositions: number[];
+  keywordTitles: string[];
+  keywords: string[];
+  originalNames: string[];
   artwork: string[];
   encodings: string[];
   audio: string[];
@@ -198,6 +209,11 @@ function batchIds(batch: TitleTables): BatchIds {
     seasonNumbers: batch.seasons.map((r) => r.season_number),
     genreTitles: batch.title_genres.map((r) => r.title_id),
     genreIds: batch.title_genres.map((r) => r.genre_id),
+    creditTitles: batch.title_credits.map((r) => r.title_id),
+    creditPositions: batch.title_credits.map((r) => r.position),
+    keywordTitles: batch.title_keywords.map((r) => r.title_id),
+    keywords: batch.title_keywords.map((r) => r.keyword),
+    originalNames: batch.title_original_names.map((r) => r.title_id),
     artwork: batch.artwork.map((r) => r.id),
     encodings: batch.encodings.map((r) => r.id),
     audio: batch.audio_tracks.map((r) => r.id),
@@ -217,6 +233,14 @@ async function existingCounts(tx: Tx, batch: TitleTables): Promise<Record<keyof 
       (SELECT count(*)::int FROM title_genres g
          JOIN unnest(${tx.array(ids.genreTitles)}::uuid[], ${tx.array(ids.genreIds)}::text[]) AS k(title_id, genre_id)
            ON g.title_id = k.title_id AND g.genre_id = k.genre_id) AS title_genres,
+      (SELECT count(*)::int FROM title_credits c
+         JOIN unnest(${tx.array(ids.creditTitles)}::uuid[], ${tx.array(ids.creditPositions)}::int2[]) AS k(title_id, n)
+           ON c.title_id = k.title_id AND c.position = k.n) AS title_credits,
+      (SELECT count(*)::int FROM title_keywords w
+         JOIN unnest(${tx.array(ids.keywordTitles)}::uuid[], ${tx.array(ids.keywords)}::text[]) AS k(title_id, keyword)
+           ON w.title_id = k.title_id AND w.keyword = k.keyword) AS title_keywords,
+      (SELECT count(*)::int FROM title_original_names
+         WHERE title_id = ANY(${tx.array(ids.originalNames)}::uuid[])) AS title_original_names,
       (SELECT count(*)::int FROM artwork WHERE id = ANY(${tx.array(ids.artwork)}::uuid[])) AS artwork,
       (SELECT count(*)::int FROM encodings WHERE id = ANY(${tx.array(ids.encodings)}::uuid[])) AS encodings,
       (SELECT count(*)::int FROM audio_tracks WHERE id = ANY(${tx.array(ids.audio)}::uuid[])) AS audio_tracks,
@@ -316,6 +340,11 @@ async function seedAccounts(
   onProgress(DEMO_ACCOUNTS.length, DEMO_ACCOUNTS.length);
 }
 
+/** Rebuilds the search documents (migrations/postgres/0008_search.sql) from the catalog tables. */
+export async function refreshSearchDocuments(sql: postgres.Sql): Promise<void> {
+  await sql`REFRESH MATERIALIZED VIEW title_search`;
+}
+
 /**
  * Seeds lookup tables, the catalog for `options.titles` top-level titles, and the demo accounts.
  * Safe to re-run; safe to run again with a larger `titles` (only the new titles are added).
@@ -333,6 +362,9 @@ export async function seedDatabase(sql: postgres.Sql, options: SeedOptions): Pro
     episodes: 0,
     seasons: 0,
     titleGenres: 0,
+    titleCredits: 0,
+    titleKeywords: 0,
+    titleOriginalNames: 0,
     artwork: 0,
     encodings: 0,
     audioTracks: 0,
@@ -371,6 +403,9 @@ export async function seedDatabase(sql: postgres.Sql, options: SeedOptions): Pro
       }
       counts.seasons += bundle.seasons.length;
       counts.titleGenres += bundle.title_genres.length;
+      counts.titleCredits += bundle.title_credits.length;
+      counts.titleKeywords += bundle.title_keywords.length;
+      counts.titleOriginalNames += bundle.title_original_names.length;
       counts.artwork += bundle.artwork.length;
       counts.encodings += bundle.encodings.length;
       counts.audioTracks += bundle.audio_tracks.length;
@@ -393,6 +428,9 @@ export async function seedDatabase(sql: postgres.Sql, options: SeedOptions): Pro
     throw err;
   }
 
+  // The search documents are built from the rows just written; nothing changed, nothing to rebuild.
+  if (TITLE_TABLES.some((t) => changed[t] > 0)) await refreshSearchDocuments(sql);
+
   if (options.accounts !== false) {
     progress(0, DEMO_ACCOUNTS.length, 'accounts');
     await seedAccounts(sql, changed, (d, n) => progress(d, n, 'accounts'));
@@ -406,6 +444,9 @@ export async function seedDatabase(sql: postgres.Sql, options: SeedOptions): Pro
     seasons: counts.seasons,
     episodes: counts.episodes,
     titleGenres: counts.titleGenres,
+    titleCredits: counts.titleCredits,
+    titleKeywords: counts.titleKeywords,
+    titleOriginalNames: counts.titleOriginalNames,
     artwork: counts.artwork,
     encodings: counts.encodings,
     audioTracks: counts.audioTracks,

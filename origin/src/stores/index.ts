@@ -14,6 +14,7 @@ import { cachedCatalog } from './cached-catalog.ts';
 import { postgresCatalogStore, postgresPreferenceStore } from './postgres-catalog.ts';
 import { postgresExperimentStore } from './postgres-experiments.ts';
 import { postgresHomeStore } from './postgres-home.ts';
+import { postgresSearchStore } from './postgres-search.ts';
 import type { Stores } from './types.ts';
 
 const CATALOG_CACHE = { ttlMs: 60_000, maxEntries: 50_000 };
@@ -61,6 +62,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
       catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
       preferences: postgresPreferenceStore(sql),
       home: postgresHomeStore(sql),
+      search: postgresSearchStore(sql),
       experiments: postgresExperimentStore(sql),
       progress: embeddedProgressStore(sql),
       events,
@@ -98,6 +100,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     catalog: cachedCatalog(postgresCatalogStore(sql), CATALOG_CACHE),
     preferences: postgresPreferenceStore(sql),
     home: postgresHomeStore(sql),
+    search: postgresSearchStore(sql),
     experiments: postgresExperimentStore(sql),
     progress,
     events,

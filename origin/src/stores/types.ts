@@ -6,6 +6,7 @@ import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import type { Experiment, ExperimentStatus } from '../../../core/experiments/schema.ts';
 import type { PlaybackSource } from '../../../core/manifest/source.ts';
 import type { SessionSettings } from '../../../core/sessions.ts';
+import type { SearchPage } from '../../../core/search.ts';
 import type { Topic } from './names.ts';
 
 export interface AccountRecord {
@@ -311,6 +312,20 @@ export interface ExperimentStore {
   variantCounts(experimentId: string, version?: number): Promise<Map<string, VariantCounts>>;
 }
 
+/** Title search over the search documents (migrations/postgres/0008_search.sql). */
+export interface SearchStore {
+  /**
+   * Movies and series matching `q`, best first, only at or below `maxMaturityLevel`. Throws a
+   * RangeError for a cursor that is not from this query's previous page.
+   */
+  search(query: {
+    q: string;
+    limit: number;
+    cursor?: string | undefined;
+    maxMaturityLevel: number;
+  }): Promise<SearchPage>;
+}
+
 export interface Stores {
   mode: 'embedded' | 'real';
   accounts: AccountStore;
@@ -318,6 +333,7 @@ export interface Stores {
   catalog: CatalogStore;
   preferences: PreferenceStore;
   home: HomeStore;
+  search: SearchStore;
   experiments: ExperimentStore;
   progress: ProgressStore;
   events: EventBus;

@@ -56,6 +56,7 @@ export function guardStores(stores: Stores, metrics: Metrics, breakers: Breakers
     catalog: wrap('catalog'),
     preferences: wrap('preferences'),
     home: wrap('home'),
+    search: wrap('search'),
     experiments: wrap('experiments'),
     progress: wrap('progress'),
     events: wrap('events'),

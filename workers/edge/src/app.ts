@@ -18,6 +18,7 @@ import { home } from './routes/home.ts';
 import { MEDIA_PATH_PREFIX, media } from './routes/media.ts';
 import { playback } from './routes/playback.ts';
 import { profiles } from './routes/profiles.ts';
+import { search } from './routes/search.ts';
 import { progress } from './routes/progress.ts';
 import { account, sessions } from './routes/sessions.ts';
 import { catalog } from './routes/catalog.ts';
@@ -78,6 +79,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.route('/v1/experiments', experiments);
   app.route('/v1/home', home);
   app.route('/v1/titles', catalog);
+  app.route('/v1/search', search);
   app.route('/v1/playback', playback);
   app.route('/v1/media', media);
 

@@ -99,6 +99,11 @@ describe('real responses conform to the document', () => {
     expect((await call('/v1/titles?limit=0', bearer(token))).status).toBe(400);
     expect((await call(`/v1/titles/${titleId}`, bearer(token))).status).toBe(200);
     expect((await call(`/v1/titles/${crypto.randomUUID()}`, bearer(token))).status).toBe(404);
+    const search = await call('/v1/search?q=harbr&limit=3', bearer(token));
+    expect(search.status).toBe(200);
+    expect((await call('/v1/search?q=harbr&limit=3', bearer(token))).headers.get('x-cache')).toMatch(/^(hit|miss)$/);
+    expect((await call('/v1/search?q=%20', bearer(token))).status).toBe(400);
+    expect((await call(`/v1/search?q=${'a'.repeat(201)}`, bearer(token))).status).toBe(400);
     expect((await call('/v1/home', bearer(token))).status).toBe(200);
     expect((await call('/v1/experiments', bearer(token))).status).toBe(200);
     expect((await call('/v1/experiments', bearer(token, { 'x-device-type': 'toaster' }))).status).toBe(400);
