@@ -76,9 +76,10 @@ describe('the conformance check', () => {
     expect(conformanceErrors(doc, observed(404, wrongCode, 'application/problem+json'))).not.toEqual([]);
   });
 
-  it('lets an unknown route answer its 404 and flags anything else there', () => {
+  it('lets a request no operation describes be refused with a 4xx, and flags a success or a 5xx there', () => {
     const unknown = { method: 'GET', path: '/nowhere', contentType: 'application/problem+json', body: '{}' };
-    expect(conformanceErrors(doc, { ...unknown, status: 404 })).toEqual([]);
+    for (const status of [401, 404, 405]) expect(conformanceErrors(doc, { ...unknown, status })).toEqual([]);
     expect(conformanceErrors(doc, { ...unknown, status: 200 })).not.toEqual([]);
+    expect(conformanceErrors(doc, { ...unknown, status: 500 })).not.toEqual([]);
   });
 });

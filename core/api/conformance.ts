@@ -78,9 +78,9 @@ export function conformanceErrors(doc: JsonSchema, observed: Observed): string[]
   const what = `${observed.method} ${observed.path} → ${observed.status}`;
   const op = findOperation(doc, observed.method, observed.path);
   if (!op) {
-    // No such route: the app's not-found problem, or 405 for a method no route serves (TRACE),
-    // neither of which an operation documents.
-    return observed.status === 404 || observed.status === 405 ? [] : [`${what}: no operation in the document`];
+    // No operation for this method and path: the app refuses it with a 4xx no operation documents
+    // (not found, a method no route serves, or a credential check that runs before routing).
+    return observed.status >= 400 && observed.status < 500 ? [] : [`${what}: no operation in the document`];
   }
   const response = op.responses[String(observed.status)] ?? op.responses.default;
   if (!response) return [`${what}: status not documented for ${op.operationId}`];
