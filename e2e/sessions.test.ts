@@ -82,6 +82,8 @@ beforeAll(async () => {
       SERVICE_TOKEN_SECRET: keys.serviceSecret,
       SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
     },
+    // Two browsers and the API sign in five times within minutes: more than the auth tier's 5 per 5 min.
+    vars: { RATE_LIMITS: JSON.stringify({ tiers: { auth: { limit: 20 } } }) },
     persistTo: persist,
     stdio: 'ignore',
   });
@@ -121,6 +123,28 @@ function recordApi(page: Page) {
   return seen;
 }
 
+/** Signs in, picks Alex and starts the title; resolves once the video plays. */
+async function startPlaying(viewer: Page): Promise<void> {
+  await viewer.goto(`${edge.url}/`);
+  await viewer.click('#login-form button[type=submit]');
+  await viewer.click('#profile-list button:text("Alex")');
+  await viewer.click(`#rows button[data-title-id="${titleId}"]`);
+  const deadline = Date.now() + 60_000;
+  while ((await clientState(viewer)).currentTime < 0.5 && Date.now() < deadline) await sleep(250);
+  expect((await clientState(viewer)).currentTime).toBeGreaterThan(0);
+}
+
+/** Polls (bounded) until the page's session ended and its player stopped. */
+async function untilStopped(page: Page, ms: number): Promise<ClientState> {
+  const deadline = Date.now() + ms;
+  let state = await clientState(page);
+  while (!(state.session.signedOut && state.playing === null) && Date.now() < deadline) {
+    await sleep(100);
+    state = await clientState(page);
+  }
+  return state;
+}
+
 /** The demo account's Alex profile, signed in afresh through the API (for reading progress back). */
 async function alexToken(): Promise<string> {
   const post = (p: string, body: unknown, token?: string) =>
@@ -144,15 +168,8 @@ describe('sessions in the web client', () => {
     async () => {
       const viewer = await (await browser.newContext()).newPage();
       const viewerApi = recordApi(viewer);
-      await viewer.goto(`${edge.url}/`);
-      await viewer.click('#login-form button[type=submit]');
-      await viewer.click('#profile-list button:text("Alex")');
-      await viewer.click(`#rows button[data-title-id="${titleId}"]`);
-
       // Playing: then at half speed, for PLAY_MS of wall-clock time.
-      const startDeadline = Date.now() + 60_000;
-      while ((await clientState(viewer)).currentTime < 0.5 && Date.now() < startDeadline) await sleep(250);
-      expect((await clientState(viewer)).currentTime).toBeGreaterThan(0);
+      await startPlaying(viewer);
       await viewer.evaluate((rate) => {
         (
           globalThis as unknown as { document: { querySelector(s: string): { playbackRate: number } } }
@@ -189,6 +206,8 @@ describe('sessions in the web client', () => {
       recordApi(other);
       await other.goto(`${edge.url}/`);
       await other.click('#login-form button[type=submit]');
+      // As a person would: signed in (the profiles are on screen), then to the Devices page.
+      await other.locator('#profile-list button').first().waitFor();
       await other.click('#devices-button');
       await other.locator('#device-list tr').nth(1).waitFor();
       const rows = await other.locator('#device-list tr').allInnerTexts();
@@ -198,12 +217,7 @@ describe('sessions in the web client', () => {
 
       const clickedAt = Date.now();
       await other.click('#sign-out-everywhere');
-      const stopDeadline = clickedAt + 20_000;
-      let stopped = await clientState(viewer);
-      while (!(stopped.session.signedOut && stopped.playing === null) && Date.now() < stopDeadline) {
-        await sleep(100);
-        stopped = await clientState(viewer);
-      }
+      const stopped = await untilStopped(viewer, 20_000);
       expect(stopped.session.signedOut).toMatchObject({ reason: 'session_revoked', via: 'socket' });
       expect(stopped.playing).toBeNull();
       log(
@@ -227,6 +241,45 @@ describe('sessions in the web client', () => {
       expect(stopped.stoppedAtSeconds! - saved).toBeLessThan(HEARTBEAT_S * PLAYBACK_RATE + 3);
       await viewer.context().close();
       await other.context().close();
+    },
+  );
+
+  it(
+    'without its socket, still stops at its next heartbeat after a sign-out elsewhere',
+    { timeout: 120_000 },
+    async () => {
+      const context = await browser.newContext();
+      // The socket cannot be opened: every attempt is closed before it reaches the edge.
+      let blocked = 0;
+      await context.routeWebSocket(/\/v1\/sessions\/events$/, (ws) => {
+        blocked += 1;
+        void ws.close({ code: 1011, reason: 'blocked by the test' });
+      });
+      const viewer = await context.newPage();
+      const viewerApi = recordApi(viewer);
+      await startPlaying(viewer);
+      const heartbeatDeadline = Date.now() + 3 * HEARTBEAT_S * 1000;
+      while (!viewerApi.some((r) => r.path === '/v1/progress' && r.status === 202) && Date.now() < heartbeatDeadline) {
+        await sleep(250);
+      }
+      expect(viewerApi.filter((r) => r.path === '/v1/progress').map((r) => r.status)).toContain(202);
+      expect(blocked).toBeGreaterThan(0);
+
+      const signedOutAt = Date.now();
+      const logoutAll = await fetch(`${edge.url}/v1/auth/logout-all`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await alexToken()}` },
+      });
+      expect(logoutAll.status).toBe(204);
+      const stopped = await untilStopped(viewer, 3 * HEARTBEAT_S * 1000);
+      expect(stopped.session.signedOut).toMatchObject({ reason: 'session_revoked', via: 'request' });
+      expect(stopped.playing).toBeNull();
+      log(
+        `without the socket (${blocked} attempts blocked): sign-out → player stopped in ` +
+          `${stopped.session.signedOut!.at - signedOutAt} ms, at its next refused request (heartbeats every ${HEARTBEAT_S} s)`,
+      );
+      await viewer.locator('#signed-out').waitFor({ state: 'visible' });
+      await context.close();
     },
   );
 });
