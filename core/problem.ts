@@ -24,6 +24,7 @@ export const PROBLEMS = {
   precondition_failed: { status: 412, title: 'Precondition failed' },
   unprocessable: { status: 422, title: 'Request breaks a rule' },
   not_playable: { status: 422, title: 'This device cannot play this title' },
+  upgrade_required: { status: 426, title: 'Upgrade required' },
   rate_limited: { status: 429, title: 'Too many requests' },
   origin_unavailable: { status: 502, title: 'Origin is unavailable' },
   unavailable: { status: 503, title: 'Service unavailable' },

@@ -32,6 +32,8 @@ async function createTestOrigin(options: {
   cassandra?: { contactPoints: string; localDc: string; keyspace: string };
   kafkaBrokers?: string;
   serviceClockToleranceS?: number;
+  /** Origin environment variables on top of the test's own (e.g. `ACCOUNT_TOKEN_TTL_SECONDS`). */
+  config?: Record<string, string>;
 }): Promise<TestOrigin> {
   const topics =
     options.mode === 'real' && options.kafkaBrokers ? freshTopicPrefix(options.kafkaBrokers, 'origin') : null;
@@ -48,6 +50,7 @@ async function createTestOrigin(options: {
     AUTH_SIGNING_JWK: JSON.stringify(options.keys.signingJwk),
     SERVICE_TOKEN_SECRET: options.keys.serviceSecret,
     OPERATOR_API_KEY: options.keys.operatorKey,
+    ...options.config,
   });
   const stores = await createStores(config, silentLogger, {
     afterMigrate: async (sql) => void (await seedDatabase(sql, { titles: TEST_CATALOG_TITLES })),
@@ -114,7 +117,7 @@ export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
 /** For suites that pick titles from the seeded catalog itself (the edge suite, the browser test). */
 export async function realStackOrigin(
   label: string,
-  options: { serviceClockToleranceS?: number } = {},
+  options: { serviceClockToleranceS?: number; config?: Record<string, string> } = {},
 ): Promise<RealStackOrigin> {
   const stack = await requireStack();
   const keys = await makeTestKeys();

@@ -3,7 +3,18 @@
  * The reference web client: sign in, pick a profile, browse, play with dash.js through signed
  * segment URLs, resume where the profile left off, send heartbeats. No framework, no build step.
  * `window.edgeflix` exposes what the end-to-end test reads (first frame, renditions, errors).
+ * Staying signed in, the Devices page and being signed out live in session.js.
  */
+import {
+  configureSession,
+  login,
+  recoverFrom401,
+  rememberProfile,
+  resumeSession,
+  sessionStatus,
+  signOut,
+} from './session.js';
+
 const HEARTBEAT_MS = 10_000;
 /** While any title's media is being prepared, the catalog rows are refreshed this often. */
 const PREPARING_POLL_MS = 3000;
@@ -22,13 +33,14 @@ const state = (window.edgeflix = {
   capabilities: null,
   /** Ids of the titles whose media is being prepared, as last polled. */
   preparing: [],
+  session: sessionStatus,
 });
 let player = null;
 let heartbeatTimer = null;
 let pollTimer = null;
 
 function show(section) {
-  for (const id of ['login', 'profiles', 'browse', 'player']) $(id).hidden = id !== section;
+  for (const id of ['login', 'profiles', 'browse', 'player', 'devices', 'signed-out']) $(id).hidden = id !== section;
   $('error').textContent = '';
 }
 
@@ -37,12 +49,16 @@ function fail(message) {
   state.errors.push(message);
 }
 
-async function api(path, { token = state.profileToken, method = 'GET', body } = {}) {
+async function api(path, { token = state.profileToken, method = 'GET', body, retried = false } = {}) {
   const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
+  if (res.status === 401 && token && !retried) {
+    const next = await recoverFrom401(token, json);
+    if (next) return api(path, { token: next, method, body, retried: true });
+  }
   return { status: res.status, ok: res.ok, json };
 }
 
@@ -74,13 +90,8 @@ function deviceCapabilities() {
 async function signIn(event) {
   event.preventDefault();
   const form = new FormData(event.target);
-  const res = await api('/v1/auth/login', {
-    token: null,
-    method: 'POST',
-    body: { email: form.get('email'), password: form.get('password') },
-  });
+  const res = await login(form.get('email'), form.get('password'));
   if (!res.ok) return fail(res.json?.detail ?? `Sign-in failed (${res.status})`);
-  state.accountToken = res.json.token;
   await listProfiles();
 }
 
@@ -106,6 +117,7 @@ async function selectProfile(profile) {
   if (!res.ok) return fail(`Could not select ${profile.name} (${res.status})`);
   state.profileToken = res.json.token;
   state.profile = profile;
+  rememberProfile(profile, res.json);
   $('who').textContent = profile.name;
   await browse();
 }
@@ -331,17 +343,44 @@ function stat(name, value) {
   dd.textContent = value;
 }
 
-async function stop() {
-  await heartbeat();
+/** Stops the player at once, without a last heartbeat (used when the session ended too). */
+function stopPlayback() {
+  state.playing = null;
   clearInterval(heartbeatTimer);
   player?.reset();
   player = null;
-  state.playing = null;
   $('stats').replaceChildren();
+}
+
+async function stop() {
+  await heartbeat();
+  stopPlayback();
   await browse();
 }
 
+/** A session kept from before (reload, new tab): straight back to the profile, or to the list. */
+async function start() {
+  const resumed = await resumeSession();
+  if (!resumed) return show('login');
+  if (!resumed.profile) return listProfiles();
+  state.profile = resumed.profile;
+  $('who').textContent = resumed.profile.name;
+  await browse();
+}
+
+configureSession({
+  onTokens: (tokens) => Object.assign(state, tokens),
+  onSignedOut: () => {
+    if (state.playing) state.stoppedAtSeconds = $('video').currentTime;
+    stopPlayback();
+    schedulePoll(false);
+    state.profile = null;
+    $('who').textContent = '';
+  },
+  show,
+  back: () => (state.profile ? void browse() : void listProfiles()),
+});
 $('login-form').addEventListener('submit', (e) => void signIn(e));
 $('back').addEventListener('click', () => void stop());
-$('sign-out').addEventListener('click', () => location.reload());
-show('login');
+$('sign-out').addEventListener('click', () => void signOut());
+void start();

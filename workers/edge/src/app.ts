@@ -21,6 +21,7 @@ import { profiles } from './routes/profiles.ts';
 import { search } from './routes/search.ts';
 import { progress } from './routes/progress.ts';
 import { account, sessions } from './routes/sessions.ts';
+import { SESSION_EVENTS_PATH, sessionEvents } from './routes/session-events.ts';
 import { catalog } from './routes/catalog.ts';
 
 /** Routes that answer without a user token; every other /v1 route verifies one first. */
@@ -64,13 +65,15 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   mountOpenApi(app);
   app.use('/v1/*', async (c, next) => {
     const path = new URL(c.req.url).pathname;
-    if (PUBLIC_API.has(path) || SEGMENT_TOKEN_API(path)) return next();
+    // The sign-out socket checks its token itself: a browser sends it as a WebSocket subprotocol.
+    if (PUBLIC_API.has(path) || SEGMENT_TOKEN_API(path) || path === SESSION_EVENTS_PATH) return next();
     return requireUser('any')(c, next);
   });
   // After the token check, so a signed-in caller is limited by account rather than by address.
   app.use('/v1/*', rateLimit());
   app.route('/v1/auth', auth);
   app.route('/v1/profiles', profiles);
+  app.route(SESSION_EVENTS_PATH, sessionEvents);
   app.route('/v1/sessions', sessions);
   app.route('/v1/account', account);
   app.route('/v1/progress', progress);

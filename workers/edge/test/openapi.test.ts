@@ -145,6 +145,9 @@ describe('real responses conform to the document', () => {
       (await call(`/v1/sessions/${crypto.randomUUID()}`, { method: 'DELETE', ...bearer(phoneToken) })).status,
     ).toBe(404);
     expect((await call('/v1/sessions/not-a-uuid', { method: 'DELETE', ...bearer(phoneToken) })).status).toBe(400);
+    // The sign-out socket: without an upgrade (what a fuzzer sends) a 426, without a token a 401.
+    expect((await call('/v1/sessions/events', bearer(phoneToken))).status).toBe(426);
+    expect((await call('/v1/sessions/events')).status).toBe(401);
     expect((await call(`/v1/sessions/${tv.sessionId}`, { method: 'DELETE', ...bearer(phoneToken) })).status).toBe(204);
     expect((await call('/v1/sessions', bearer(tv.token))).status).toBe(401);
 

@@ -7,11 +7,26 @@
  *
  * The list lives in memory and is written through to storage (KV API on the SQLite backend), so
  * an evicted or restarted object still refuses what it refused before.
+ *
+ * It also holds the account's open sign-out sockets (`GET /v1/sessions/events`, Hibernation API:
+ * an idle socket costs no running object). A revocation is pushed to every one of them at once
+ * (`SessionEvent`), and the revoked sessions' own sockets are then closed with
+ * `SESSION_REVOKED_CLOSE_CODE`, so a player stops within a round trip instead of at its next request.
  */
 import { DurableObject } from 'cloudflare:workers';
+import {
+  SESSION_EVENTS_PROTOCOL,
+  SESSION_ID_HEADER,
+  SESSION_PING,
+  SESSION_PONG,
+  SESSION_REVOKED_CLOSE_CODE,
+  type SessionEvent,
+} from './events.ts';
 
 /** Most ids one call may name (an account signs out at most this many devices at once). */
 const MAX_IDS_PER_CALL = 256;
+/** Open sockets kept per session (tabs of one browser); a new one beyond this closes the oldest. */
+const MAX_SOCKETS_PER_SESSION = 16;
 
 export class SessionGuard extends DurableObject<Env> {
   #status: 'loading' | 'ready' = 'loading';
@@ -40,6 +55,66 @@ export class SessionGuard extends DurableObject<Env> {
       entries[id] = kept;
     }
     await this.ctx.storage.put(entries);
+    this.#announce(sessionIds);
+  }
+
+  /**
+   * Opens a sign-out socket for the session the edge verified (`SESSION_ID_HEADER`). A WebSocket
+   * upgrade cannot travel over RPC, so this one call is a `fetch`. A session already revoked here
+   * gets its notice at once: the edge's copy may be up to `GUARD_CACHE_MS` older than this list.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const sessionId = request.headers.get(SESSION_ID_HEADER);
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || !sessionId) {
+      return new Response('Expected a WebSocket upgrade for a session', { status: 400 });
+    }
+    const open = this.ctx.getWebSockets(sessionId);
+    for (const old of open.slice(0, Math.max(0, open.length - MAX_SOCKETS_PER_SESSION + 1))) {
+      try {
+        old.close(1008, 'too many sockets for this session');
+      } catch {
+        // Already closing.
+      }
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [sessionId]);
+    this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SESSION_PING, SESSION_PONG));
+    if (this.#revoked.has(sessionId)) this.#notify(server, [sessionId], true);
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      headers: { 'sec-websocket-protocol': SESSION_EVENTS_PROTOCOL },
+    });
+  }
+
+  /** Clients only listen (pings are answered without waking the object); anything else is ignored. */
+  override webSocketMessage(): void {}
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed from this side.
+    }
+  }
+
+  /** Tells every open socket of the account which sessions ended; closes those sessions' own. */
+  #announce(sessionIds: string[]): void {
+    const ended = new Set(sessionIds);
+    for (const ws of this.ctx.getWebSockets()) {
+      const own = this.ctx.getTags(ws).some((tag) => ended.has(tag));
+      this.#notify(ws, sessionIds, own);
+    }
+  }
+
+  #notify(ws: WebSocket, sessionIds: string[], close: boolean): void {
+    const event: SessionEvent = { type: 'revoked', sessionIds };
+    try {
+      ws.send(JSON.stringify(event));
+      if (close) ws.close(SESSION_REVOKED_CLOSE_CODE, 'session_revoked');
+    } catch {
+      // A socket closing under us: its client falls back on the 401s of its next request.
+    }
   }
 
   /** The sessions whose tokens are refused now. */

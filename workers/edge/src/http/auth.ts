@@ -39,12 +39,15 @@ function verifierFor(env: Env): Verify {
  * that its session was not signed out (http/session-guard.ts), and that it grants the scope the
  * route needs.
  */
-export function requireUser(scope: UserClaims['scope'] | 'any') {
+export function requireUser(
+  scope: UserClaims['scope'] | 'any',
+  /** Where the `Bearer <token>` is: the Authorization header, unless the route says otherwise. */
+  authorization: (c: AppContext) => string | undefined = (c) => c.req.header('authorization'),
+) {
   return createMiddleware<EdgeEnv>(async (c, next) => {
     // Verified once per request: a route's own requireUser after the /v1 one only checks the scope.
     const claims =
-      (c.get('user') as UserClaims | undefined) ??
-      (await verifierFor(c.env)(bearerToken(c.req.header('authorization'))));
+      (c.get('user') as UserClaims | undefined) ?? (await verifierFor(c.env)(bearerToken(authorization(c))));
     if (scope !== 'any' && claims.scope !== scope) {
       throw new HttpError('forbidden', `This route needs a ${scope} token, not a ${claims.scope} token`);
     }

@@ -25,7 +25,8 @@ interface Known {
 }
 const known = new Map<string, Known>();
 
-function guardOf(env: Env, accountId: string) {
+/** The account's SessionGuard. */
+export function guardOf(env: Env, accountId: string) {
   return env.SESSION_GUARD.get(env.SESSION_GUARD.idFromName(accountId));
 }
 
