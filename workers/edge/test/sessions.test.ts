@@ -5,6 +5,8 @@ import { GUARD_CACHE_MS } from '../src/http/session-guard.ts';
 import { playable } from '../../test/helpers.ts';
 
 const FAMILY = { email: 'family@edgeflix.test', password: 'edgeflix-family' };
+/** A title with media in the test object store, so its playlists name real segments. */
+const { titleId: MEDIA_TITLE } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string };
 const api = (path: string, init: RequestInit = {}) => SELF.fetch(`https://edge.test${path}`, init);
 const post = (path: string, body: unknown, token?: string) =>
   api(path, {
@@ -30,17 +32,39 @@ async function device(name: string) {
   const selected = await api(`/v1/profiles/${profile.id}/select`, { method: 'POST', ...bearer(session.token) });
   expect(selected.status).toBe(200);
   const { token: profileToken } = (await selected.json()) as { token: string };
-  return { session, profileToken, title: playable(profile.maturityLevel)[0]! };
+  // What a player holds once it started: a media playlist URL and a segment URL, each with the
+  // segment token the master playlist handed out (the only credential those requests carry).
+  const masterUrl = `https://edge.test/v1/playback/${MEDIA_TITLE}/master.m3u8`;
+  const masterRes = await api(`/v1/playback/${MEDIA_TITLE}/master.m3u8`, bearer(profileToken));
+  expect(masterRes.status).toBe(200);
+  const master = await masterRes.text();
+  const mediaPlaylist = new URL(
+    master.split('\n').find((l) => l.startsWith('/v1/') && l.includes('.m3u8?token='))!,
+    masterUrl,
+  );
+  const playlistRes = await SELF.fetch(mediaPlaylist);
+  expect(playlistRes.status).toBe(200);
+  const playlist = await playlistRes.text();
+  const segment = new URL(
+    playlist.split('\n').find((l) => l.startsWith('/v1/') && l.includes('.m4s?token='))!,
+    masterUrl,
+  );
+  return { session, profileToken, title: playable(profile.maturityLevel)[0]!, mediaPlaylist, segment };
 }
 
 type Device = Awaited<ReturnType<typeof device>>;
 
-/** One request of each route class: API (account and profile), manifests, heartbeats. */
+/**
+ * One request of each route class: API (account and profile), manifests, heartbeats, and what a
+ * player fetches with segment tokens alone (HLS media playlists, segments).
+ */
 const routeClasses = (d: Device): [string, () => Promise<Response>][] => [
   ['API, account token', () => api('/v1/sessions', bearer(d.session.token))],
   ['API, profile token', () => api('/v1/profiles', bearer(d.profileToken))],
   ['DASH manifest', () => api(`/v1/playback/${d.title.id}/manifest.mpd`, bearer(d.profileToken))],
   ['HLS master playlist', () => api(`/v1/playback/${d.title.id}/master.m3u8`, bearer(d.profileToken))],
+  ['HLS media playlist', () => SELF.fetch(d.mediaPlaylist)],
+  ['media segment', () => SELF.fetch(d.segment)],
   [
     'heartbeat',
     () =>
