@@ -119,6 +119,44 @@ describe('sessions through the edge', () => {
       expect([name, await codeOf(await request())]).toEqual([name, 'session_revoked']);
     }
     expect(await codeOf(await api('/v1/sessions', bearer(other.token)))).toBe('session_revoked');
+    // Neither device gets back in without a password.
+    expect(await codeOf(await post('/v1/auth/refresh', { refreshToken: victim.session.refreshToken }))).toBe(
+      'session_revoked',
+    );
+    expect(await codeOf(await post('/v1/auth/refresh', { refreshToken: other.refreshToken }))).toBe('session_revoked');
+  });
+
+  it('lets two tabs refresh one token at once: both get working tokens and the session is not revoked', async () => {
+    const d = await device('Two tabs');
+    const [a, b] = await Promise.all([
+      post('/v1/auth/refresh', { refreshToken: d.session.refreshToken }),
+      post('/v1/auth/refresh', { refreshToken: d.session.refreshToken }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const [ta, tb] = [(await a.json()) as SessionTokenResponse, (await b.json()) as SessionTokenResponse];
+    expect(ta.refreshToken).toBe(tb.refreshToken);
+    for (const tab of [ta, tb]) expect(await codeOf(await api('/v1/sessions', bearer(tab.token)))).toBe(200);
+    for (const [name, request] of routeClasses(d)) {
+      expect([name, await codeOf(await request())]).not.toEqual([name, 'session_revoked']);
+    }
+    const next = await post('/v1/auth/refresh', { refreshToken: ta.refreshToken });
+    expect(next.status).toBe(200);
+    await next.body?.cancel();
+  });
+
+  it('answers 404 for another account’s session id, which stays signed in; a removed device cannot refresh', async () => {
+    const mine = await login('Laptop');
+    const spare = await login('Old phone');
+    const foreignRes = await post('/v1/auth/login', { email: 'demo@edgeflix.test', password: 'edgeflix-demo' });
+    const foreign = (await foreignRes.json()) as SessionTokenResponse;
+    const del = (id: string) => api(`/v1/sessions/${id}`, { method: 'DELETE', ...bearer(mine.token) });
+    expect(await codeOf(await del(foreign.sessionId))).toBe('not_found');
+    expect(await codeOf(await api('/v1/sessions', bearer(foreign.token)))).toBe(200);
+    expect(await codeOf(await del(crypto.randomUUID()))).toBe('not_found');
+    expect(await codeOf(await del(spare.sessionId))).toBe(204);
+    expect(await codeOf(await del(spare.sessionId))).toBe('not_found');
+    expect(await codeOf(await api('/v1/sessions', bearer(spare.token)))).toBe('session_revoked');
+    expect(await codeOf(await post('/v1/auth/refresh', { refreshToken: spare.refreshToken }))).toBe('session_revoked');
   });
 
   it('refuses a session revoked at another location within the isolate cache bound', async () => {
