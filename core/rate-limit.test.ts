@@ -62,6 +62,7 @@ describe('sliding-log window', () => {
       remaining: 1,
       resetAt: 61_000,
       retryAfter: 0,
+      at: 1_000,
     });
     expect(slidingLogCheck(log, rule, 2_000)).toMatchObject({ allowed: true, remaining: 0 });
     expect(slidingLogCheck(log, rule, 30_500)).toEqual({
@@ -70,6 +71,7 @@ describe('sliding-log window', () => {
       remaining: 0,
       resetAt: 61_000,
       retryAfter: 31,
+      at: 30_500,
     });
     expect(slidingLogCheck(log, rule, 61_000)).toMatchObject({ allowed: true, remaining: 0, resetAt: 62_000 });
   });
@@ -149,7 +151,7 @@ describe('headers', () => {
   it('carries the seed X-RateLimit-* headers and the IETF RateLimit fields, and Retry-After on refusal', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     const headers = rateLimitHeaders(
-      { allowed: false, limit: 5, remaining: 0, resetAt: now + 12_300, retryAfter: 13 },
+      { allowed: false, limit: 5, remaining: 0, resetAt: now + 12_300, retryAfter: 13, at: now },
       300_000,
       now,
     );

@@ -94,7 +94,23 @@ export interface Decision {
   /** When the oldest counted request leaves the window, freeing one slot. */
   resetAt: number;
   retryAfter: number;
+  /** The time the request was decided at, and logged at when allowed (what `releaseHit` takes back). */
+  at: number;
 }
+
+/** One limit to check: the key and the rule it is counted under. */
+export interface LimitCheck {
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
+/**
+ * Takes back what a check counted: one admitted request (`at`, from its decision), or the whole
+ * log of a key (`all`). The login limiter counts every attempt when it starts and gives back
+ * those that turn out not to be failed guesses (core/login-limit.ts).
+ */
+export type LimitRelease = { key: string; at: number } | { key: string; all: true };
 
 /** Admitted request times of one key, ascending. */
 export type HitLog = number[];
@@ -121,7 +137,16 @@ export function slidingLogCheck(log: HitLog, rule: { limit: number; windowMs: nu
     remaining: Math.max(0, rule.limit - log.length),
     resetAt,
     retryAfter: allowed ? 0 : Math.max(1, Math.ceil((resetAt - at) / 1000)),
+    at,
   };
+}
+
+/** Removes one logged request at `at` (the earliest, if several share it); false when none was. */
+export function releaseHit(log: HitLog, at: number): boolean {
+  const i = log.indexOf(at);
+  if (i < 0) return false;
+  log.splice(i, 1);
+  return true;
 }
 
 /** Whether a log has nothing left inside the window (and can be forgotten). */

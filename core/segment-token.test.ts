@@ -111,6 +111,18 @@ describe('segment tokens', () => {
     expect(await refusal(verifySegmentClaims(forged.token, keys))).toBe('Segment token signature is invalid');
   });
 
+  it('carry the account and session of the token they were signed for, and none when it had no session', async () => {
+    const session = { accountId: OTHER_TITLE, sessionId: PROFILE };
+    const { token } = await signSegmentToken({ ...grant, session }, keys);
+    expect(await verifySegmentToken(token, keys, { path: segment(1) })).toMatchObject({
+      sub: session.accountId,
+      sid: session.sessionId,
+    });
+    const plain = await verifySegmentToken((await signSegmentToken(grant, keys)).token, keys, { path: segment(1) });
+    expect(plain.sub).toBeUndefined();
+    expect(plain.sid).toBeUndefined();
+  });
+
   it('are refused when signed by an unknown kid', async () => {
     const { token } = await signSegmentToken(grant, { current: 'k9', keys: { k9: OLD_SECRET } });
     expect(await refusal(verifySegmentToken(token, keys, { path: segment(1) }))).toBe(

@@ -67,6 +67,13 @@ export const SegmentClaims = z.object({
   pfx: z.string().min(1),
   /** Profile id. */
   pid: z.uuid(),
+  /**
+   * Account id and session id of the profile token the manifest was signed for, so a signed-out
+   * session's segment tokens are refused too (the edge's session guard). Absent when that token
+   * named no session.
+   */
+  sub: z.uuid().optional(),
+  sid: z.uuid().optional(),
   iat: z.number().int(),
   exp: z.number().int(),
 });
@@ -78,6 +85,8 @@ export interface SegmentGrant {
   /** e.g. `media/<titleId>/avc1-720p-sdr/`, or `media/<titleId>/subs-en.vtt` for one file. */
   prefix: string;
   profileId: string;
+  /** The account and session of the caller's token, when it has a session. */
+  session?: { accountId: string; sessionId: string };
 }
 
 type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
@@ -115,6 +124,7 @@ export async function signSegmentToken(
     rid: grant.representationId,
     pfx: grant.prefix,
     pid: grant.profileId,
+    ...(grant.session ? { sub: grant.session.accountId, sid: grant.session.sessionId } : {}),
   })
     .setProtectedHeader({ alg: SEGMENT_TOKEN_ALG, kid: keySet.current })
     .setAudience(SEGMENT_TOKEN_AUDIENCE)

@@ -19,6 +19,9 @@ export const SESSION_TOKEN = {
   sessionId: SESSION_ID,
 };
 
+/** A device token, as a login hands it out (core/login-limit.ts). */
+export const DEVICE_TOKEN = 'dt1.q83vEjRWeJASNFZ4kBI0Vg.1796040000.nHkLz1vR3c0m7Xo2qYf9WbT8uJ5eKd6sA4gPiVhNlZE';
+
 export const SESSIONS = {
   sessions: [
     {

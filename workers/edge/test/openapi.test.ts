@@ -121,14 +121,16 @@ describe('real responses conform to the document', () => {
   });
 
   it('for sessions: refresh, the device list, signing out one device or all, changing the password', async () => {
-    type Session = { token: string; refreshToken: string; sessionId: string };
-    const signIn = async (deviceName: string) => {
-      const res = await call('/v1/auth/login', post({ ...BASIC, deviceName, deviceType: 'browser' }));
+    type Session = { token: string; refreshToken: string; sessionId: string; deviceToken: string };
+    const signIn = async (deviceName: string, deviceToken?: string) => {
+      const res = await call('/v1/auth/login', post({ ...BASIC, deviceName, deviceType: 'browser', deviceToken }));
       expect(res.status).toBe(200);
       return (await res.json()) as Session;
     };
     const phone = await signIn('Phone');
-    const tv = await signIn('TV');
+    // The device token of its first sign-in comes back with the next one on the same device.
+    const tv = await signIn('TV', (await signIn('TV')).deviceToken);
+    expect(tv.deviceToken).toMatch(/^dt1\./);
 
     expect((await call('/v1/auth/refresh', post({ refreshToken: `rt_${'A'.repeat(43)}` }))).status).toBe(401);
     expect((await call('/v1/auth/refresh', post({ refreshToken: '' }))).status).toBe(400);

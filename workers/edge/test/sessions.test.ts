@@ -5,6 +5,8 @@ import { GUARD_CACHE_MS } from '../src/http/session-guard.ts';
 import { playable } from '../../test/helpers.ts';
 
 const FAMILY = { email: 'family@edgeflix.test', password: 'edgeflix-family' };
+/** A title with media in the test object store, so its playlists name real segments. */
+const { titleId: MEDIA_TITLE } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string };
 const api = (path: string, init: RequestInit = {}) => SELF.fetch(`https://edge.test${path}`, init);
 const post = (path: string, body: unknown, token?: string) =>
   api(path, {
@@ -30,17 +32,39 @@ async function device(name: string) {
   const selected = await api(`/v1/profiles/${profile.id}/select`, { method: 'POST', ...bearer(session.token) });
   expect(selected.status).toBe(200);
   const { token: profileToken } = (await selected.json()) as { token: string };
-  return { session, profileToken, title: playable(profile.maturityLevel)[0]! };
+  // What a player holds once it started: a media playlist URL and a segment URL, each with the
+  // segment token the master playlist handed out (the only credential those requests carry).
+  const masterUrl = `https://edge.test/v1/playback/${MEDIA_TITLE}/master.m3u8`;
+  const masterRes = await api(`/v1/playback/${MEDIA_TITLE}/master.m3u8`, bearer(profileToken));
+  expect(masterRes.status).toBe(200);
+  const master = await masterRes.text();
+  const mediaPlaylist = new URL(
+    master.split('\n').find((l) => l.startsWith('/v1/') && l.includes('.m3u8?token='))!,
+    masterUrl,
+  );
+  const playlistRes = await SELF.fetch(mediaPlaylist);
+  expect(playlistRes.status).toBe(200);
+  const playlist = await playlistRes.text();
+  const segment = new URL(
+    playlist.split('\n').find((l) => l.startsWith('/v1/') && l.includes('.m4s?token='))!,
+    masterUrl,
+  );
+  return { session, profileToken, title: playable(profile.maturityLevel)[0]!, mediaPlaylist, segment };
 }
 
 type Device = Awaited<ReturnType<typeof device>>;
 
-/** One request of each route class: API (account and profile), manifests, heartbeats. */
+/**
+ * One request of each route class: API (account and profile), manifests, heartbeats, and what a
+ * player fetches with segment tokens alone (HLS media playlists, segments).
+ */
 const routeClasses = (d: Device): [string, () => Promise<Response>][] => [
   ['API, account token', () => api('/v1/sessions', bearer(d.session.token))],
   ['API, profile token', () => api('/v1/profiles', bearer(d.profileToken))],
   ['DASH manifest', () => api(`/v1/playback/${d.title.id}/manifest.mpd`, bearer(d.profileToken))],
   ['HLS master playlist', () => api(`/v1/playback/${d.title.id}/master.m3u8`, bearer(d.profileToken))],
+  ['HLS media playlist', () => SELF.fetch(d.mediaPlaylist)],
+  ['media segment', () => SELF.fetch(d.segment)],
   [
     'heartbeat',
     () =>
@@ -95,6 +119,44 @@ describe('sessions through the edge', () => {
       expect([name, await codeOf(await request())]).toEqual([name, 'session_revoked']);
     }
     expect(await codeOf(await api('/v1/sessions', bearer(other.token)))).toBe('session_revoked');
+    // Neither device gets back in without a password.
+    expect(await codeOf(await post('/v1/auth/refresh', { refreshToken: victim.session.refreshToken }))).toBe(
+      'session_revoked',
+    );
+    expect(await codeOf(await post('/v1/auth/refresh', { refreshToken: other.refreshToken }))).toBe('session_revoked');
+  });
+
+  it('lets two tabs refresh one token at once: both get working tokens and the session is not revoked', async () => {
+    const d = await device('Two tabs');
+    const [a, b] = await Promise.all([
+      post('/v1/auth/refresh', { refreshToken: d.session.refreshToken }),
+      post('/v1/auth/refresh', { refreshToken: d.session.refreshToken }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const [ta, tb] = [(await a.json()) as SessionTokenResponse, (await b.json()) as SessionTokenResponse];
+    expect(ta.refreshToken).toBe(tb.refreshToken);
+    for (const tab of [ta, tb]) expect(await codeOf(await api('/v1/sessions', bearer(tab.token)))).toBe(200);
+    for (const [name, request] of routeClasses(d)) {
+      expect([name, await codeOf(await request())]).not.toEqual([name, 'session_revoked']);
+    }
+    const next = await post('/v1/auth/refresh', { refreshToken: ta.refreshToken });
+    expect(next.status).toBe(200);
+    await next.body?.cancel();
+  });
+
+  it('answers 404 for another account’s session id, which stays signed in; a removed device cannot refresh', async () => {
+    const mine = await login('Laptop');
+    const spare = await login('Old phone');
+    const foreignRes = await post('/v1/auth/login', { email: 'demo@edgeflix.test', password: 'edgeflix-demo' });
+    const foreign = (await foreignRes.json()) as SessionTokenResponse;
+    const del = (id: string) => api(`/v1/sessions/${id}`, { method: 'DELETE', ...bearer(mine.token) });
+    expect(await codeOf(await del(foreign.sessionId))).toBe('not_found');
+    expect(await codeOf(await api('/v1/sessions', bearer(foreign.token)))).toBe(200);
+    expect(await codeOf(await del(crypto.randomUUID()))).toBe('not_found');
+    expect(await codeOf(await del(spare.sessionId))).toBe(204);
+    expect(await codeOf(await del(spare.sessionId))).toBe('not_found');
+    expect(await codeOf(await api('/v1/sessions', bearer(spare.token)))).toBe('session_revoked');
+    expect(await codeOf(await post('/v1/auth/refresh', { refreshToken: spare.refreshToken }))).toBe('session_revoked');
   });
 
   it('refuses a session revoked at another location within the isolate cache bound', async () => {

@@ -9,8 +9,8 @@
  * (`<tier>:<client>`); the edge hashes anything personal (emails) before it becomes a key.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { isExpired, slidingLogCheck, type Decision, type HitLog } from '../../../core/rate-limit.ts';
-import type { LimitCheck } from './rpc.ts';
+import { isExpired, releaseHit, slidingLogCheck, type Decision, type HitLog } from '../../../core/rate-limit.ts';
+import type { LimitCheck, LimitRelease } from './rpc.ts';
 
 interface StoredLog {
   windowMs: number;
@@ -68,6 +68,29 @@ export class RateLimiter extends DurableObject<Env> {
     this.#checksSinceSweep += checks.length;
     if (this.#checksSinceSweep >= SWEEP_EVERY) this.#sweep(now);
     return decisions;
+  }
+
+  /**
+   * Takes back counted requests (one by its time, or a key's whole log): the login limiter counts
+   * an attempt before it knows the outcome and gives back the ones that were not failed guesses.
+   */
+  release(releases: LimitRelease[]): void {
+    if (releases.length > MAX_CHECKS_PER_CALL) throw new RangeError(`At most ${MAX_CHECKS_PER_CALL} releases per call`);
+    const writes: Record<string, StoredLog> = {};
+    const deletes: string[] = [];
+    for (const release of releases) {
+      const entry = this.#logs.get(release.key);
+      if (!entry) continue;
+      if (!('all' in release) && !releaseHit(entry.log, release.at)) continue;
+      if ('all' in release || entry.log.length === 0) {
+        this.#logs.delete(release.key);
+        deletes.push(release.key);
+      } else {
+        writes[release.key] = entry;
+      }
+    }
+    if (Object.keys(writes).length > 0) void this.ctx.storage.put(writes);
+    if (deletes.length > 0) void this.ctx.storage.delete(deletes);
   }
 
   #sweep(now: number): void {

@@ -1,5 +1,4 @@
 import { createMiddleware } from 'hono/factory';
-import { readTextLimited } from '../../../../core/validation.ts';
 import { errorText } from '../../../../core/log.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import {
@@ -12,7 +11,7 @@ import {
   type RateLimitConfig,
   type Tier,
 } from '../../../../core/rate-limit.ts';
-import type { LimitCheck } from '../../../rate-limiter/src/rpc.ts';
+import type { LimitCheck, LimitRelease } from '../../../rate-limiter/src/rpc.ts';
 import { identityOf, type UserClaims } from '../../../../core/tokens.ts';
 import type { AppContext, EdgeEnv } from './context.ts';
 import { isolateMetrics } from '../../../shared/isolate-metrics.ts';
@@ -20,7 +19,7 @@ import { isolateMetrics } from '../../../shared/isolate-metrics.ts';
 let cached: { source: string | undefined; config: RateLimitConfig } | undefined;
 
 /** `RATE_LIMITS` parsed once per isolate (again only if the value changes). */
-function configFor(env: Env): RateLimitConfig {
+export function configFor(env: Env): RateLimitConfig {
   const source = env.RATE_LIMITS;
   if (!cached || cached.source !== source) cached = { source, config: parseRateLimitConfig(source) };
   return cached.config;
@@ -42,15 +41,12 @@ export const WHEN_LIMITER_FAILS: Readonly<Record<Tier, 'open' | 'closed'>> = {
 };
 
 /** Retry-After of a request refused because the limiter could not answer (a Durable Object restarts in seconds). */
-const LIMITER_DOWN_RETRY_AFTER_SECONDS = 5;
-
-/** Login bodies are tiny; a larger one is refused by the route, so it is not read here. */
-const MAX_LOGIN_PEEK_BYTES = 4096;
+export const LIMITER_DOWN_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Applies the request's tier: keyed by account once a token is verified (so it runs after
- * `requireUser`), else by the client address; a login is also limited per target email. All the
- * request's limits go to the limiter in one call per shard, in parallel. A refusal throws a 429
+ * `requireUser`), else by the client address. (A login is also limited per target email, counting
+ * failures only, by the login route: http/login-limit.ts.) A refusal throws a 429
  * `rate_limited` problem with `Retry-After`; a shadow tier logs the would-be refusal and lets it
  * pass. If the limiter cannot answer, an error is logged and the tier's `WHEN_LIMITER_FAILS`
  * decides: the request passes (open) or gets a 503 `unavailable` with `Retry-After` (closed).
@@ -63,10 +59,6 @@ export function rateLimit() {
     if (!tier) return next();
     const rule = config.tiers[tier];
     const keys = [`${tier}:${clientKey(c)}`];
-    if (tier === 'auth') {
-      const email = await loginEmail(c.req.raw);
-      if (email) keys.push(`${tier}:email:${await sha256Hex(email)}`);
-    }
     const checks = keys.map((key) => ({ key, limit: rule.limit, windowMs: rule.windowMs }));
     let decisions: Decision[];
     try {
@@ -104,25 +96,6 @@ function clientKey(c: AppContext): string {
   return clientAddressKey(c.req.header('cf-connecting-ip'));
 }
 
-async function loginEmail(request: Request): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_LOGIN_PEEK_BYTES) return undefined;
-  try {
-    // A copy, read only up to the cap (past it the copy is cancelled and this throws, and the catch
-    // gives up on the email): the route reads and validates the original, to its end.
-    const text = await readTextLimited(request.clone(), MAX_LOGIN_PEEK_BYTES, { discard: false });
-    const body = JSON.parse(text) as { email?: unknown };
-    return typeof body.email === 'string' && body.email !== '' ? body.email.trim().toLowerCase() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** One RPC per shard the keys fall on, all in parallel; decisions come back in the order of `checks`. */
 export async function checkLimits(env: Env, shards: number, checks: LimitCheck[]): Promise<Decision[]> {
   const byShard = new Map<number, number[]>();
@@ -141,12 +114,26 @@ export async function checkLimits(env: Env, shards: number, checks: LimitCheck[]
   return decisions;
 }
 
+/** Gives back counted requests, one RPC per shard the keys fall on, in parallel. */
+export async function releaseLimits(env: Env, shards: number, releases: LimitRelease[]): Promise<void> {
+  const byShard = new Map<number, LimitRelease[]>();
+  for (const release of releases) {
+    const shard = shardOf(release.key, shards);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), release]);
+  }
+  await Promise.all(
+    [...byShard].map(([shard, mine]) =>
+      env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`shard-${shard}`)).release(mine),
+    ),
+  );
+}
+
 function fewestRemaining(decisions: Decision[]): Decision {
   return decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a));
 }
 
 /** One structured line per request a shadow tier would have refused. The key names no email. */
-function logShadowRefusal(c: AppContext, tier: Tier, key: string, decision: Decision): void {
+export function logShadowRefusal(c: AppContext, tier: Tier, key: string, decision: Decision): void {
   c.get('log').warn('rate_limit_shadow_refusal', {
     requestId: c.get('requestId'),
     tier,
@@ -156,6 +143,6 @@ function logShadowRefusal(c: AppContext, tier: Tier, key: string, decision: Deci
   });
 }
 
-function logLimiterFailure(c: AppContext, tier: Tier, err: unknown): void {
+export function logLimiterFailure(c: AppContext, tier: Tier, err: unknown): void {
   c.get('log').error('rate_limit_unavailable', { requestId: c.get('requestId'), tier, error: errorText(err) });
 }

@@ -7,10 +7,14 @@
  * When the guard cannot answer, the last answer is used while it is younger than
  * `GUARD_STALE_LIMIT_MS`; past that (or with no answer at all) the request fails closed with a 503
  * `unavailable` and Retry-After: a token must not outlive its sign-out by more than that bound.
+ *
+ * Segment tokens carry the session too (core/segment-token.ts), so HLS media playlists and media
+ * segments get the same check: a Map lookup in the isolate, a guard call at most once per
+ * `GUARD_CACHE_MS` per account, whatever the player's segment rate.
  */
 import { HttpError } from '../../../../core/problem.ts';
 import { REVOKED_SESSIONS_HEADER } from '../../../../core/wire.ts';
-import type { UserClaims } from '../../../../core/tokens.ts';
+import type { SegmentClaims } from '../../../../core/segment-token.ts';
 import type { AppContext } from './context.ts';
 
 /** How long an isolate trusts its copy of an account's revoked sessions. */
@@ -30,8 +34,14 @@ export function guardOf(env: Env, accountId: string) {
   return env.SESSION_GUARD.get(env.SESSION_GUARD.idFromName(accountId));
 }
 
+/** The account (`sub`) and session (`sid`) a verified user or segment token names. */
+export interface SessionRef {
+  sub: string;
+  sid?: string | undefined;
+}
+
 /** Refuses (401 `session_revoked`) a verified token whose session was signed out. */
-export async function checkSession(c: AppContext, claims: UserClaims): Promise<void> {
+export async function checkSession(c: AppContext, claims: SessionRef): Promise<void> {
   if (claims.sid === undefined) return;
   const now = Date.now();
   let entry = known.get(claims.sub);
@@ -51,6 +61,15 @@ export async function checkSession(c: AppContext, claims: UserClaims): Promise<v
     }
   }
   if (entry.revoked.has(claims.sid)) throw new HttpError('session_revoked', 'This session was signed out');
+}
+
+/**
+ * The same check for a verified segment token (HLS media playlists and segments), whose session is
+ * the profile token's the manifest was signed for. A token naming no session passes.
+ */
+export async function checkSegmentSession(c: AppContext, claims: SegmentClaims): Promise<void> {
+  if (claims.sub === undefined || claims.sid === undefined) return;
+  await checkSession(c, { sub: claims.sub, sid: claims.sid });
 }
 
 /**

@@ -5,20 +5,24 @@ import { parseOrThrow, readJsonBody } from '../../../../core/validation.ts';
 import { LoginRequest, RefreshRequest, SessionTokenResponse, type OriginLoginRequest } from '../../../../core/wire.ts';
 import { callerIdentity, requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
+import { limitedLogin } from '../http/login-limit.ts';
 import { callOrigin } from '../origin.ts';
 
 const loginDoc: OperationSpec = {
   operationId: 'login',
   summary: 'Sign in with email and password',
   description:
-    'Starts a session (one entry of the device list): a short-lived account token (list the profiles with it, then select one) and a refresh token for the next ones.',
+    'Starts a session (one entry of the device list): a short-lived account token (list the profiles with it, then select one) and a refresh token for the next ones. ' +
+    'The answer also carries a `deviceToken`: send it as `deviceToken` with later sign-ins on this device, and failed sign-ins for the email from elsewhere do not lock this device out (docs/api.md, Login limits).',
   tags: ['auth'],
   security: [],
   body: {
     schema: LoginRequest,
     example: { email: 'demo@edgeflix.test', password: 'edgeflix-demo', deviceName: 'Living-room TV', deviceType: 'tv' },
   },
-  responses: { 200: json(SessionTokenResponse, 'The new session', example.SESSION_TOKEN) },
+  responses: {
+    200: json(SessionTokenResponse, 'The new session', { ...example.SESSION_TOKEN, deviceToken: example.DEVICE_TOKEN }),
+  },
   problems: [...BODY_PROBLEMS, 'invalid_credentials', 'origin_unavailable', 'unavailable'],
 };
 const refreshDoc: OperationSpec = {
@@ -70,17 +74,15 @@ function countryOf(request: Request): string | null {
  */
 export const auth = new Hono<EdgeEnv>()
   .post('/login', describeRoute(loginDoc), async (c) => {
-    const { deviceToken: _deviceToken, ...body } = parseOrThrow(
-      LoginRequest,
-      await readJsonBody(c.req.raw),
-      'request body',
-    );
+    const { deviceToken, ...body } = parseOrThrow(LoginRequest, await readJsonBody(c.req.raw), 'request body');
     const forwarded: OriginLoginRequest = {
       ...body,
       country: countryOf(c.req.raw),
       userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
     };
-    return callOrigin(c, { method: 'POST', path: '/v1/auth/login', body: forwarded });
+    return limitedLogin(c, { email: body.email, deviceToken }, () =>
+      callOrigin(c, { method: 'POST', path: '/v1/auth/login', body: forwarded }),
+    );
   })
   .post('/refresh', describeRoute(refreshDoc), async (c) => {
     const body = parseOrThrow(RefreshRequest, await readJsonBody(c.req.raw), 'request body');

@@ -17,6 +17,7 @@ import { evaluatePreconditions } from '../../../../core/http/preconditions.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import { segmentTokenFromUrl, verifySegmentToken } from '../../../../core/segment-token.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
+import { checkSegmentSession } from '../http/session-guard.ts';
 import { isolateMetrics, timed } from '../../../shared/isolate-metrics.ts';
 import { segmentKeys } from '../playback/keys.ts';
 
@@ -43,7 +44,7 @@ const mediaDoc = (method: string): OperationSpec => ({
     416: { description: 'The range is outside the object' },
   },
   // 412 (If-Match / If-Unmodified-Since failed) is a problem document, like the refusals.
-  problems: ['forbidden', 'not_found', 'precondition_failed'],
+  problems: ['forbidden', 'session_revoked', 'not_found', 'precondition_failed', 'unavailable'],
 });
 
 export const media = new Hono<EdgeEnv>().on(['GET', 'HEAD'], '/*', describeRoute(mediaDoc), async (c) => {
@@ -51,9 +52,10 @@ export const media = new Hono<EdgeEnv>().on(['GET', 'HEAD'], '/*', describeRoute
   // The key exactly as it appears in the URL (not decoded): the token check refuses any escape.
   const key = url.pathname.slice('/v1/'.length);
   try {
-    await timed('edge_token_seconds', { kind: 'segment_verify' }, () =>
+    const claims = await timed('edge_token_seconds', { kind: 'segment_verify' }, () =>
       verifySegmentToken(segmentTokenFromUrl(url), segmentKeys(c.env), { path: key }),
     );
+    await checkSegmentSession(c, claims);
   } catch (err) {
     // A player that was handed a manifest and cannot fetch its segments: a playback error.
     isolateMetrics.count('streaming_playback_errors_total', {

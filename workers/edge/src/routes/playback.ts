@@ -45,6 +45,7 @@ import type { Identity } from '../../../../core/tokens.ts';
 import { parseOrThrow } from '../../../../core/validation.ts';
 import { profileClaims, profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
+import { checkSegmentSession } from '../http/session-guard.ts';
 import { segmentKeys } from '../playback/keys.ts';
 import { resumePosition } from '../playback/resume.ts';
 import { playbackSource } from '../playback/source.ts';
@@ -131,7 +132,7 @@ const mediaPlaylistDoc: OperationSpec = {
   security: ['segmentToken'],
   params: PlaylistParams,
   responses: { 200: { description: 'The playlist', content: { [HLS_CONTENT_TYPE]: { type: 'string' } } } },
-  problems: ['validation_failed', 'forbidden', 'not_found', 'origin_unavailable', 'unavailable'],
+  problems: ['validation_failed', 'forbidden', 'session_revoked', 'not_found', 'origin_unavailable', 'unavailable'],
 };
 
 export const playback = new Hono<EdgeEnv>()
@@ -178,6 +179,7 @@ export const playback = new Hono<EdgeEnv>()
     if (claims.tid !== titleId || claims.rid !== representationId) {
       throw new HttpError('forbidden', 'Segment token was issued for another representation');
     }
+    await checkSegmentSession(c, claims);
     const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
     if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
     const rep = representationOf(source, representationId);
@@ -256,11 +258,19 @@ async function signLocations(c: AppContext, p: Prepared): Promise<Record<string,
     ...[...p.kept.encodings, ...p.kept.audioTracks].map((r) => ({ id: r.id, prefix: r.storagePrefix })),
     ...p.kept.subtitleTracks.map((s) => ({ id: s.id, prefix: s.storageKey })),
   ];
+  const { sub, sid } = profileClaims(c);
+  const session = sid !== undefined ? { accountId: sub, sessionId: sid } : undefined;
   const signed = await timed('edge_token_seconds', { kind: 'segment_sign' }, () =>
     Promise.all(
       grants.map(async ({ id, prefix }) => {
         const { token } = await signSegmentToken(
-          { titleId: p.source.titleId, representationId: id, prefix, profileId: p.who.profileId },
+          {
+            titleId: p.source.titleId,
+            representationId: id,
+            prefix,
+            profileId: p.who.profileId,
+            ...(session ? { session } : {}),
+          },
           p.keys,
         );
         return [id, locationFor(prefix, token)] as const;
