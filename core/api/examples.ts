@@ -36,7 +36,15 @@ export const SESSIONS = {
 
 export const PROFILES = {
   profiles: [
-    { id: PROFILE_ID, name: 'Alex', language: 'en', maturityLevel: 50, kids: false, avatar: null },
+    {
+      id: PROFILE_ID,
+      name: 'Alex',
+      language: 'en',
+      maturityLevel: 50,
+      kids: false,
+      avatar: null,
+      favouriteGenres: ['comedy'],
+    },
     {
       id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a',
       name: 'Kids',
@@ -44,6 +52,7 @@ export const PROFILES = {
       maturityLevel: 10,
       kids: true,
       avatar: null,
+      favouriteGenres: [],
     },
   ],
 };

@@ -32,6 +32,8 @@ async function createTestOrigin(options: {
   cassandra?: { contactPoints: string; localDc: string; keyspace: string };
   kafkaBrokers?: string;
   serviceClockToleranceS?: number;
+  homeSharedTtlMs?: number;
+  catalogTitles?: number;
 }): Promise<TestOrigin> {
   const topics =
     options.mode === 'real' && options.kafkaBrokers ? freshTopicPrefix(options.kafkaBrokers, 'origin') : null;
@@ -50,7 +52,8 @@ async function createTestOrigin(options: {
     OPERATOR_API_KEY: options.keys.operatorKey,
   });
   const stores = await createStores(config, silentLogger, {
-    afterMigrate: async (sql) => void (await seedDatabase(sql, { titles: TEST_CATALOG_TITLES })),
+    afterMigrate: async (sql) =>
+      void (await seedDatabase(sql, { titles: options.catalogTitles ?? TEST_CATALOG_TITLES })),
   });
   const deps: OriginDeps = {
     stores,
@@ -59,6 +62,7 @@ async function createTestOrigin(options: {
     tokenSettings: TEST_TOKEN_SETTINGS,
     serviceSecret: options.keys.serviceSecret,
     ...(options.serviceClockToleranceS !== undefined ? { serviceClockToleranceS: options.serviceClockToleranceS } : {}),
+    ...(options.homeSharedTtlMs !== undefined ? { homeSharedTtlMs: options.homeSharedTtlMs } : {}),
     operatorApiKey: options.keys.operatorKey,
     completion: completionThresholds(config),
     sessions: sessionSettings(config),
@@ -106,16 +110,20 @@ export interface RealTestOrigin extends RealStackOrigin {
   titles: FixtureTitles;
 }
 
-export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
-  const real = await realStackOrigin(label);
+/** Options of a test origin: a shorter shared-rows interval (homepage), a bigger seeded catalog. */
+export interface TestOriginOptions {
+  serviceClockToleranceS?: number;
+  homeSharedTtlMs?: number;
+  catalogTitles?: number;
+}
+
+export async function realTestOrigin(label: string, options: TestOriginOptions = {}): Promise<RealTestOrigin> {
+  const real = await realStackOrigin(label, options);
   return { ...real, titles: await insertFixtureTitles(real.databaseUrl) };
 }
 
 /** For suites that pick titles from the seeded catalog itself (the edge suite, the browser test). */
-export async function realStackOrigin(
-  label: string,
-  options: { serviceClockToleranceS?: number } = {},
-): Promise<RealStackOrigin> {
+export async function realStackOrigin(label: string, options: TestOriginOptions = {}): Promise<RealStackOrigin> {
   const stack = await requireStack();
   const keys = await makeTestKeys();
   const db = await freshDatabase(stack.DATABASE_URL, label);

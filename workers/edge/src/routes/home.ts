@@ -11,7 +11,7 @@ import { variantOf } from '../../../../core/experiments/allocate.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import type { ProgressEntry } from '../../../../core/progress.ts';
 import { assignmentsFor } from '../experiments.ts';
-import { profileIdentity, requireUser } from '../http/auth.ts';
+import { profileClaims, profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { coloCache } from '../colo-cache.ts';
 import { callOrigin } from '../origin.ts';
@@ -20,12 +20,25 @@ import { bufferOf, callBuffer } from '../progress-client.ts';
 /** Personalization gets this long; after it the profile's last good page (or a generic one) is served. */
 export const HOME_BUDGET_MS = 1500;
 const LAST_GOOD_TTL_S = 24 * 3600;
-const GENERIC_TTL_S = 300;
+/**
+ * The shared (generic) page of a maturity level and language: short, so a title whose maturity an
+ * operator changed leaves it within a minute (docs/home.md).
+ */
+export const GENERIC_TTL_S = 60;
 const cache = coloCache('https://home.edgeflix.internal', HomePage);
 
 function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
+
+/** The language the shared rows are keyed by: the primary subtag of the profile's, English when unknown. */
+function genericLanguage(tag: string | undefined): string {
+  const primary = (tag ?? '').split('-')[0]!.toLowerCase();
+  return /^[a-z]{2,3}$/.test(primary) ? primary : 'en';
+}
+
+/** The colo cache key of the shared page: everything it depends on (maturity level, language). */
+export const genericCacheKey = (maturityLevel: number, language: string) => `/generic/${maturityLevel}/${language}`;
 
 /** Keeps a page after the response: the client does not wait for the cache. */
 function cachePut(c: AppContext, key: string, page: HomePage, ttlSeconds: number): void {
@@ -81,23 +94,23 @@ export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), require
     artwork: pick(variantOf(assignments, HOME_EXPERIMENTS.artwork), ARTWORK_VARIANTS, 'default'),
   };
   const lastGoodKey = `/profiles/${who.profileId}`;
-  const genericKey = `/generic/${who.maturityLevel}`;
+  const language = genericLanguage(profileClaims(c).lang);
+  const genericKey = genericCacheKey(who.maturityLevel, language);
+  const genericPath = `/internal/v1/home/generic?language=${language}`;
   const page = await fetchPage(c, '/internal/v1/home', { pending, variants });
   if (page) {
     cachePut(c, lastGoodKey, page, LAST_GOOD_TTL_S);
     // Keep a generic page at hand for profiles that have no last good one when the origin fails.
     if (!(await cacheGet(genericKey))) {
       c.executionCtx.waitUntil(
-        fetchPage(c, '/internal/v1/home/generic').then((g) =>
-          g ? cachePut(c, genericKey, g, GENERIC_TTL_S) : undefined,
-        ),
+        fetchPage(c, genericPath).then((g) => (g ? cachePut(c, genericKey, g, GENERIC_TTL_S) : undefined)),
       );
     }
     return c.json(page);
   }
   const lastGood = await cacheGet(lastGoodKey);
   if (lastGood) return c.json({ ...lastGood, fallback: 'last_good' } satisfies HomePage);
-  const generic = await fetchPage(c, '/internal/v1/home/generic');
+  const generic = await fetchPage(c, genericPath);
   if (generic) {
     cachePut(c, genericKey, generic, GENERIC_TTL_S);
     return c.json(generic);
