@@ -71,7 +71,7 @@ async function homeOf(
   return page;
 }
 
-function setMaturity(titleId: string, rating: unknown): Promise<Response> {
+async function setMaturity(titleId: string, rating: unknown): Promise<Response> {
   return origin.app.request(`/operator/v1/titles/${titleId}/maturity`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${keys.operatorKey}`, 'content-type': 'application/json' },
