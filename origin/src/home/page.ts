@@ -132,10 +132,8 @@ export async function personalizedPage(
       posters: new Map(lists.flatMap((l) => [...l.posters])),
     })),
     becauseOf ? shelves.similarTo(becauseOf, level) : null,
-    becauseOf
-      ? (cw.titles.get(becauseOf)?.name ??
-        stores.catalog.titleSummaries([becauseOf]).then((s) => s.get(becauseOf)?.name ?? null))
-      : null,
+    // Title summaries are kept in memory (stores/cached-catalog.ts): no query once warm.
+    becauseOf ? stores.catalog.titleSummaries([becauseOf]).then((s) => s.get(becauseOf)?.name ?? null) : null,
     sharedRows(
       shelves,
       level,
