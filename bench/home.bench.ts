@@ -1,10 +1,12 @@
 /**
  * GET /v1/home at the edge under `wrangler dev` (experiment config cached, title data warm), in
- * front of a real origin on the real stack, vs GET /healthz on the same worker.
+ * front of a real origin on the real stack, vs GET /healthz on the same worker. The origin runs
+ * as in production: without the test suites' OpenAPI conformance check on every response.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createApp } from '../origin/src/app.ts';
 import { listen, realTestOrigin } from '../origin/test/support/origin.ts';
 import { freePort, startEdge } from '../scripts/edge-process.ts';
 import { edgeSecrets, profileTokens } from './support.ts';
@@ -15,7 +17,7 @@ const PROFILES = 50;
 export default async function run(log: (line: string) => void): Promise<BenchRow[]> {
   const real = await realTestOrigin('bench_home');
   const { origin, keys } = real;
-  const server = await listen(origin.app);
+  const server = await listen(createApp(origin.deps));
   const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-bench-home-'));
   const edge = await startEdge({
     port: await freePort(),

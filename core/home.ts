@@ -35,6 +35,7 @@ export const RowKind = z.enum([
   'top_picks',
   'because_you_watched',
   'new_releases',
+  'popular_in_language',
   'genre',
 ]);
 export type RowKind = z.infer<typeof RowKind>;

@@ -51,6 +51,8 @@ export const ProfileClaims = z.object({
   plan: z.string(),
   since: z.number().int(),
   sid: uuid.optional(),
+  /** The profile's language as it was when the token was minted (keys shared homepage rows at the edge). */
+  lang: z.string().max(35).optional(),
 });
 export type ProfileClaims = z.infer<typeof ProfileClaims>;
 

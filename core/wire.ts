@@ -100,8 +100,60 @@ export const Profile = z.strictObject({
   maturityLevel: z.number().int(),
   kids: z.boolean(),
   avatar: z.string().nullable(),
+  /** Genres the profile chose; the homepage gives each a row before any history exists. */
+  favouriteGenres: z.array(z.string()),
 });
 export type Profile = z.infer<typeof Profile>;
+
+/** A genre id as the catalog names them (`genres.id`); whether it exists is checked by the origin. */
+export const GenreId = z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be a genre id such as "comedy"');
+/** At most this many favourite genres per profile (the column's CHECK agrees). */
+export const MAX_FAVOURITE_GENRES = 10;
+const FavouriteGenres = z
+  .array(GenreId)
+  .max(MAX_FAVOURITE_GENRES)
+  .refine((ids) => new Set(ids).size === ids.length, 'must not name a genre twice');
+const ProfileName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(50)
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+/** A BCP 47 language tag as profiles store it. */
+export const LanguageTag = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "en"');
+/** Maturity levels a profile may be given (the levels of `maturity_ratings`). */
+export const PROFILE_MATURITY_LEVELS = [0, 10, 20, 30, 40, 50] as const;
+const MaturityLevel = z
+  .number()
+  .int()
+  .refine((n) => (PROFILE_MATURITY_LEVELS as readonly number[]).includes(n), {
+    message: `must be one of ${PROFILE_MATURITY_LEVELS.join(', ')}`,
+  });
+
+/** POST /v1/profiles: a new profile of the calling account. A kids profile is held at level 10 or below. */
+export const ProfileCreate = z.strictObject({
+  name: ProfileName,
+  language: LanguageTag.default('en'),
+  kids: z.boolean().default(false),
+  maturityLevel: MaturityLevel.optional(),
+  avatar: z.string().max(200).nullable().default(null),
+  favouriteGenres: FavouriteGenres.default([]),
+});
+export type ProfileCreate = z.infer<typeof ProfileCreate>;
+
+/** PATCH /v1/profiles/{profileId}: the fields to change (at least one). */
+export const ProfileUpdate = z
+  .strictObject({
+    name: ProfileName.optional(),
+    language: LanguageTag.optional(),
+    maturityLevel: MaturityLevel.optional(),
+    avatar: z.string().max(200).nullable().optional(),
+    favouriteGenres: FavouriteGenres.optional(),
+  })
+  .refine((u) => Object.keys(u).length > 0, 'must change at least one field');
+export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 
 export const ProfilesResponse = z.strictObject({ profiles: z.array(Profile) });
 export type ProfilesResponse = z.infer<typeof ProfilesResponse>;

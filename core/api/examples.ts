@@ -39,7 +39,15 @@ export const SESSIONS = {
 
 export const PROFILES = {
   profiles: [
-    { id: PROFILE_ID, name: 'Alex', language: 'en', maturityLevel: 50, kids: false, avatar: null },
+    {
+      id: PROFILE_ID,
+      name: 'Alex',
+      language: 'en',
+      maturityLevel: 50,
+      kids: false,
+      avatar: null,
+      favouriteGenres: ['comedy'],
+    },
     {
       id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a',
       name: 'Kids',
@@ -47,6 +55,7 @@ export const PROFILES = {
       maturityLevel: 10,
       kids: true,
       avatar: null,
+      favouriteGenres: [],
     },
   ],
 };

@@ -17,11 +17,13 @@ import { home } from './routes/home.ts';
 import { metricsScrape } from './routes/metrics-scrape.ts';
 import { operator } from './routes/operator.ts';
 import { playback } from './routes/playback.ts';
+import { operatorTitles } from './routes/operator-titles.ts';
 import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
 import { sessions } from './routes/sessions.ts';
 import { search } from './routes/search.ts';
 import { titleSummaries } from './routes/title-summaries.ts';
+import { createShelves, DEFAULT_SHELF_TTL_MS } from './home/shelves.ts';
 import { createBreakers } from './telemetry/breakers.ts';
 import { guardStores } from './telemetry/guarded-stores.ts';
 import { createMetrics } from './telemetry/metrics.ts';
@@ -41,6 +43,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
     breakers,
     seenCredentials: new SeenCredentials(),
     profileOwners: new ProfileOwners((profileId) => stores.accounts.profileOwner(profileId)),
+    shelves: createShelves(stores.home, { ttlMs: origin.homeSharedTtlMs ?? DEFAULT_SHELF_TTL_MS }),
   };
   const app = new Hono<OriginEnv>();
   app.use('*', requestContext(deps));
@@ -78,6 +81,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   // Operators only (OPERATOR_API_KEY); the edge has no route here.
   app.use('/operator/v1/*', requireOperator);
   app.route('/operator/v1', operator);
+  app.route('/operator/v1', operatorTitles);
   mountOpenApi(app);
 
   app.notFound((c) =>

@@ -110,6 +110,8 @@ const Schema = z
     COMPLETION_THRESHOLD_MOVIE: CompletionThreshold.default(DEFAULT_COMPLETION_THRESHOLDS.movie),
     COMPLETION_THRESHOLD_EPISODE: CompletionThreshold.default(DEFAULT_COMPLETION_THRESHOLDS.episode),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    /** How long the homepage rows shared by a maturity level are kept in memory (docs/home.md). */
+    HOME_SHARED_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     /** Session lifetimes (core/sessions.ts): access and profile tokens, idle and absolute session ends, reuse grace. */
     ACCOUNT_TOKEN_TTL_SECONDS: z.coerce
       .number()

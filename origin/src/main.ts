@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     operatorApiKey: config.OPERATOR_API_KEY,
     completion: completionThresholds(config),
     sessions: sessionSettings(config),
+    homeSharedTtlMs: config.HOME_SHARED_TTL_SECONDS * 1000,
   });
   const completions = await startCompletionConsumer(stores, log);
   const exposures = await startExposureConsumer(stores, log);

@@ -17,7 +17,8 @@ let sql: postgres.Sql;
 const cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const real = await realTestOrigin('home');
+  // Shared rows recomputed on every request: these tests change viewers and artwork and look at once.
+  const real = await realTestOrigin('home', { homeSharedTtlMs: 0 });
   ({ origin, keys, titles: t } = real);
   sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
   cleanup.push(
@@ -199,6 +200,6 @@ describe('homepage', () => {
     });
     const page = (await res.json()) as HomePage;
     expect(page.fallback).toBe('generic');
-    expect(page.rows.map((r) => r.kind)).toEqual(['trending', 'new_releases']);
+    expect(page.rows.map((r) => r.kind).slice(0, 2)).toEqual(['trending', 'new_releases']);
   });
 });

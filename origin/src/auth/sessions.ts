@@ -55,6 +55,7 @@ export function profileToken(deps: AppDeps, account: AccountRecord, profile: Pro
       scope: 'profile',
       plan: account.planId,
       since: since(account),
+      lang: profile.language,
       ...(sessionId ? { sid: sessionId } : {}),
     },
     deps.signer,

@@ -12,6 +12,7 @@ export const CONTROL_ORDER: readonly RowKind[] = [
   'trending',
   'because_you_watched',
   'new_releases',
+  'popular_in_language',
   'genre',
 ];
 
@@ -45,6 +46,8 @@ function rowScore(row: HomeRow, signals: RowSignals): number {
       return 1.5;
     case 'new_releases':
       return 1;
+    case 'popular_in_language':
+      return 1.2;
   }
 }
 
@@ -114,4 +117,33 @@ export function topGenres(scores: ReadonlyMap<string, number>, n: number): strin
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, n)
     .map(([g]) => g);
+}
+
+/** Genre rows a page shows at most. */
+export const MAX_GENRE_ROWS = 6;
+
+/**
+ * Which genres get a row, in order: the two the profile's viewing likes most, then the ones it
+ * chose, then the strongest genres at its maturity level; no genre twice, `max` at most. As
+ * history accumulates the first kind takes the places of the last.
+ */
+export function genreRowIds(
+  liked: readonly string[],
+  favourites: readonly string[],
+  top: readonly string[],
+  max = MAX_GENRE_ROWS,
+): string[] {
+  return [...new Set([...liked.slice(0, 2), ...favourites, ...top])].slice(0, max);
+}
+
+/** The `limit` most popular of several lists (ties by id), each title once. */
+export function mergeByPopularity<T extends { id: string; popularity: number }>(
+  lists: readonly (readonly T[])[],
+  limit: number,
+): T[] {
+  const byId = new Map<string, T>();
+  for (const list of lists) for (const item of list) if (!byId.has(item.id)) byId.set(item.id, item);
+  return [...byId.values()]
+    .sort((a, b) => b.popularity - a.popularity || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, limit);
 }

@@ -4,6 +4,7 @@ import type { SessionSettings } from '../../../core/sessions.ts';
 import type { CompletionThresholds } from '../../../core/progress.ts';
 import type { Logger } from '../log.ts';
 import type { ProfileOwners, SeenCredentials } from './credential-checks.ts';
+import type { Shelves } from '../home/shelves.ts';
 import type { Stores } from '../stores/types.ts';
 import type { BreakerSettings, Breakers } from '../telemetry/breakers.ts';
 import type { Metrics, Service } from '../telemetry/metrics.ts';
@@ -25,6 +26,8 @@ export interface OriginDeps {
   sessions: SessionSettings;
   /** The clock sessions are measured by (tests move it). */
   now?: () => Date;
+  /** How long the homepage's shared lists are kept (HOME_SHARED_TTL_SECONDS; default 60 s). */
+  homeSharedTtlMs?: number;
   /** Breaker budgets that differ from `BREAKER_DEFAULTS` (tests shorten them). */
   breakerSettings?: Partial<Record<Service, Partial<BreakerSettings>>>;
 }
@@ -37,6 +40,8 @@ export interface AppDeps extends OriginDeps {
   seenCredentials: SeenCredentials;
   /** Which account each profile belongs to, cached. */
   profileOwners: ProfileOwners;
+  /** The homepage lists shared by every profile of a maturity level, cached in this process. */
+  shelves: Shelves;
 }
 
 export interface OriginEnv {

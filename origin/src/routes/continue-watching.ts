@@ -27,10 +27,12 @@ export async function continueWatchingFor(
   limit: number,
   thresholds: CompletionThresholds,
 ): Promise<{ items: ContinueWatchingItem[]; titles: Map<string, TitleSummary> }> {
-  const [stored, hidden] = await Promise.all([
-    stores.progress.listForProfile(profile.profileId),
-    stores.progress.hiddenItems(profile.profileId),
-  ]);
+  const stored = await stores.progress.listForProfile(profile.profileId);
+  // Nothing in progress, nothing to hide: a new profile costs one partition read.
+  const hidden =
+    stored.length === 0 && pending.length === 0
+      ? new Map<string, Date>()
+      : await stores.progress.hiddenItems(profile.profileId);
   const states = mergeStates(stored, pending);
   const titles = await stores.catalog.titleSummaries([...states.keys()]);
   const candidates = planContinueWatching(states, titles, thresholds);

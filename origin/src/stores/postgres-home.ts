@@ -41,6 +41,16 @@ export function postgresHomeStore(sql: postgres.Sql): HomeStore {
       ${order}
       LIMIT ${limit}`.then((rows) => rows.map(toCandidate));
 
+  /** A movie is finished once completed; a series once its last episode is. */
+  const finishedQuery = (profileId: string) => sql`
+    SELECT c.title_id AS id FROM completion_state c JOIN titles t ON t.id = c.title_id
+    WHERE c.profile_id = ${profileId} AND c.completed AND t.type = 'movie'
+    UNION
+    SELECT t.series_id FROM completion_state c JOIN titles t ON t.id = c.title_id
+    WHERE c.profile_id = ${profileId} AND c.completed AND t.type = 'episode'
+      AND NOT EXISTS (SELECT 1 FROM titles n WHERE n.series_id = t.series_id
+                      AND (n.season_number, n.episode_number) > (t.season_number, t.episode_number))`;
+
   return {
     async trending({ days, limit, maxMaturityLevel }) {
       const since = new Date(Date.now() - days * 86_400_000);
@@ -75,16 +85,65 @@ export function postgresHomeStore(sql: postgres.Sql): HomeStore {
     async newReleases({ limit, maxMaturityLevel }) {
       return candidates(sql``, sql`ORDER BY t.added_at DESC, t.id`, limit, maxMaturityLevel);
     },
+    async popularInLanguage({ language, limit, maxMaturityLevel }) {
+      const made = sql`coalesce((SELECT split_part(o.language, '-', 1) FROM title_original_names o WHERE o.title_id = t.id), 'en') = ${language}`;
+      // A series is dubbed when its episodes are; a movie carries its own tracks.
+      const dubbed = sql`EXISTS (SELECT 1 FROM audio_tracks a JOIN titles p ON p.id = a.title_id
+                                 WHERE (p.id = t.id OR p.series_id = t.id) AND split_part(a.language, '-', 1) = ${language})`;
+      return candidates(
+        sql`AND (${made} OR ${dubbed})`,
+        sql`ORDER BY (${made}) DESC, t.popularity DESC, t.id`,
+        limit,
+        maxMaturityLevel,
+      );
+    },
+    async topGenres({ limit, maxMaturityLevel }) {
+      const rows = await sql<{ genre_id: string }[]>`
+        SELECT g.genre_id FROM title_genres g
+        JOIN titles t ON t.id = g.title_id JOIN maturity_ratings r ON r.code = t.maturity_rating
+        WHERE t.type <> 'episode' AND r.level <= ${maxMaturityLevel}
+        GROUP BY g.genre_id ORDER BY sum(t.popularity) DESC, count(*) DESC, g.genre_id LIMIT ${limit}`;
+      return rows.map((r) => r.genre_id);
+    },
+    async allGenres() {
+      const rows = await sql<{ id: string; name: string }[]>`SELECT id, name FROM genres`;
+      return new Map(rows.map((r) => [r.id, r.name]));
+    },
+    async profileSignals(profileId) {
+      const [row] = await sql<
+        {
+          language: string | null;
+          favourite_genres: string[] | null;
+          scores: [string, number][];
+          finished: string[];
+          last_completed: string | null;
+        }[]
+      >`
+        SELECT p.language, p.favourite_genres,
+          (SELECT coalesce(json_agg(json_build_array(s.genre_id, s.score)), '[]'::json)
+             FROM profile_genre_preferences s WHERE s.profile_id = ${profileId}) AS scores,
+          (SELECT coalesce(array_agg(f.id::text), '{}') FROM (${finishedQuery(profileId)}) f) AS finished,
+          (SELECT coalesce(t.series_id, t.id)::text FROM completion_state c JOIN titles t ON t.id = c.title_id
+             WHERE c.profile_id = ${profileId} AND c.completions > 0
+             ORDER BY c.last_event_time DESC LIMIT 1) AS last_completed
+        FROM (SELECT 1) one LEFT JOIN profiles p ON p.id = ${profileId}`;
+      return {
+        language: row?.language ?? null,
+        favouriteGenres: row?.favourite_genres ?? [],
+        genreScores: new Map((row?.scores ?? []).map(([g, score]) => [g, Number(score)])),
+        finished: new Set(row?.finished ?? []),
+        lastCompleted: row?.last_completed ?? null,
+      };
+    },
+    async setMaturityRating(titleId, rating) {
+      const rows = await sql`
+        UPDATE titles SET maturity_rating = ${rating}
+        WHERE id = ${titleId} AND EXISTS (SELECT 1 FROM maturity_ratings WHERE code = ${rating})
+        RETURNING id`;
+      return rows.length > 0;
+    },
     async finishedItems(profileId) {
-      // A movie is finished once completed; a series once its last episode is.
-      const rows = await sql<{ id: string }[]>`
-        SELECT c.title_id AS id FROM completion_state c JOIN titles t ON t.id = c.title_id
-        WHERE c.profile_id = ${profileId} AND c.completed AND t.type = 'movie'
-        UNION
-        SELECT t.series_id FROM completion_state c JOIN titles t ON t.id = c.title_id
-        WHERE c.profile_id = ${profileId} AND c.completed AND t.type = 'episode'
-          AND NOT EXISTS (SELECT 1 FROM titles n WHERE n.series_id = t.series_id
-                          AND (n.season_number, n.episode_number) > (t.season_number, t.episode_number))`;
+      const rows = await sql<{ id: string }[]>`${finishedQuery(profileId)}`;
       return new Set(rows.map((r) => r.id));
     },
     async lastCompleted(profileId) {

@@ -26,7 +26,16 @@ export interface ProfileRecord {
   maturityLevel: number;
   isKids: boolean;
   avatar: string | null;
+  /** Genre ids the profile chose (homepage rows from the first visit on). */
+  favouriteGenres: string[];
 }
+
+/** A new profile's fields. */
+export type NewProfile = Omit<ProfileRecord, 'id' | 'accountId'>;
+/** The fields of a profile an update may change. */
+export type ProfileChanges = Partial<
+  Pick<ProfileRecord, 'name' | 'language' | 'maturityLevel' | 'avatar' | 'favouriteGenres'>
+>;
 
 /** Accounts and profiles (PostgreSQL in both modes). */
 export interface AccountStore {
@@ -38,6 +47,17 @@ export interface AccountStore {
   /** The account a profile belongs to, or `null` when no such profile exists. */
   profileOwner(profileId: string): Promise<string | null>;
   setPasswordHash(accountId: string, passwordHash: string): Promise<void>;
+  /** Adds a profile; `null` when the account already has a profile of that name. */
+  createProfile(accountId: string, profile: NewProfile): Promise<ProfileRecord | null>;
+  /**
+   * Changes a profile of this account: the profile as it is now, `null` when there is no such
+   * profile of this account, or `'name_taken'` when another of its profiles has that name.
+   */
+  updateProfile(
+    accountId: string,
+    profileId: string,
+    changes: ProfileChanges,
+  ): Promise<ProfileRecord | null | 'name_taken'>;
 }
 
 /** One signed-in device (core/sessions.ts). Refresh tokens appear only as SHA-256 hashes. */
@@ -248,6 +268,18 @@ export interface HomeCandidate {
   popularity: number;
 }
 
+/** A profile as the homepage sees it. */
+export interface ProfileSignals {
+  /** The profile's language, or null for an unknown profile. */
+  language: string | null;
+  favouriteGenres: string[];
+  genreScores: Map<string, number>;
+  /** Movies and series the profile has finished. */
+  finished: Set<string>;
+  /** The item (movie or series) the profile most recently finished something of. */
+  lastCompleted: string | null;
+}
+
 /** Homepage candidate queries (PostgreSQL in both modes). */
 export interface HomeStore {
   /** Most distinct viewers over the last `days` (from viewing events), then popularity. */
@@ -256,6 +288,19 @@ export interface HomeStore {
   /** Titles sharing the most genres with `titleId`. */
   similarTo(q: { titleId: string; limit: number; maxMaturityLevel: number }): Promise<HomeCandidate[]>;
   newReleases(q: { limit: number; maxMaturityLevel: number }): Promise<HomeCandidate[]>;
+  /**
+   * Popular titles for speakers of `language` (a primary subtag such as "fr"): made in it first
+   * (original language; a title without an original name counts as English), then dubbed into it.
+   */
+  popularInLanguage(q: { language: string; limit: number; maxMaturityLevel: number }): Promise<HomeCandidate[]>;
+  /** Genres with the most popular titles at or below the level, strongest first. */
+  topGenres(q: { limit: number; maxMaturityLevel: number }): Promise<string[]>;
+  /** Every genre: id → display name. */
+  allGenres(): Promise<Map<string, string>>;
+  /** What the homepage knows of one profile, in one query (`null` fields when it is unknown). */
+  profileSignals(profileId: string): Promise<ProfileSignals>;
+  /** Sets a title's maturity rating (an operator's correction); false when there is no such title or rating. */
+  setMaturityRating(titleId: string, rating: string): Promise<boolean>;
   /** Movies and series the profile has finished. */
   finishedItems(profileId: string): Promise<Set<string>>;
   /** The item (movie or series) the profile most recently finished something of. */

@@ -34,6 +34,8 @@ async function createTestOrigin(options: {
   serviceClockToleranceS?: number;
   /** Origin environment variables on top of the test's own (e.g. `ACCOUNT_TOKEN_TTL_SECONDS`). */
   config?: Record<string, string>;
+  homeSharedTtlMs?: number;
+  catalogTitles?: number;
 }): Promise<TestOrigin> {
   const topics =
     options.mode === 'real' && options.kafkaBrokers ? freshTopicPrefix(options.kafkaBrokers, 'origin') : null;
@@ -53,7 +55,8 @@ async function createTestOrigin(options: {
     ...options.config,
   });
   const stores = await createStores(config, silentLogger, {
-    afterMigrate: async (sql) => void (await seedDatabase(sql, { titles: TEST_CATALOG_TITLES })),
+    afterMigrate: async (sql) =>
+      void (await seedDatabase(sql, { titles: options.catalogTitles ?? TEST_CATALOG_TITLES })),
   });
   const deps: OriginDeps = {
     stores,
@@ -62,6 +65,7 @@ async function createTestOrigin(options: {
     tokenSettings: TEST_TOKEN_SETTINGS,
     serviceSecret: options.keys.serviceSecret,
     ...(options.serviceClockToleranceS !== undefined ? { serviceClockToleranceS: options.serviceClockToleranceS } : {}),
+    ...(options.homeSharedTtlMs !== undefined ? { homeSharedTtlMs: options.homeSharedTtlMs } : {}),
     operatorApiKey: options.keys.operatorKey,
     completion: completionThresholds(config),
     sessions: sessionSettings(config),
@@ -109,16 +113,22 @@ export interface RealTestOrigin extends RealStackOrigin {
   titles: FixtureTitles;
 }
 
-export async function realTestOrigin(label: string): Promise<RealTestOrigin> {
-  const real = await realStackOrigin(label);
+/** Options of a test origin: a shorter shared-rows interval (homepage), a bigger seeded catalog. */
+export interface TestOriginOptions {
+  serviceClockToleranceS?: number;
+  /** Origin environment variables on top of the test's own (e.g. `ACCOUNT_TOKEN_TTL_SECONDS`). */
+  config?: Record<string, string>;
+  homeSharedTtlMs?: number;
+  catalogTitles?: number;
+}
+
+export async function realTestOrigin(label: string, options: TestOriginOptions = {}): Promise<RealTestOrigin> {
+  const real = await realStackOrigin(label, options);
   return { ...real, titles: await insertFixtureTitles(real.databaseUrl) };
 }
 
 /** For suites that pick titles from the seeded catalog itself (the edge suite, the browser test). */
-export async function realStackOrigin(
-  label: string,
-  options: { serviceClockToleranceS?: number; config?: Record<string, string> } = {},
-): Promise<RealStackOrigin> {
+export async function realStackOrigin(label: string, options: TestOriginOptions = {}): Promise<RealStackOrigin> {
   const stack = await requireStack();
   const keys = await makeTestKeys();
   const db = await freshDatabase(stack.DATABASE_URL, label);

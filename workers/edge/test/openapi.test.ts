@@ -93,6 +93,32 @@ describe('real responses conform to the document', () => {
     expect(select.status).toBe(200);
     const { token } = (await select.json()) as { token: string };
     expect((await call('/v1/home', bearer(account))).status).toBe(403);
+
+    const name = `Robin ${crypto.randomUUID().slice(0, 8)}`;
+    const created = await call('/v1/profiles', post({ name, kids: true, favouriteGenres: ['animation'] }, account));
+    expect(created.status).toBe(201);
+    const robin = (await created.json()) as { id: string; maturityLevel: number; favouriteGenres: string[] };
+    expect(robin).toMatchObject({ maturityLevel: 10, favouriteGenres: ['animation'] });
+    expect((await call('/v1/profiles', post({ name }, account))).status).toBe(409);
+    expect((await call('/v1/profiles', post({ name: 'X', favouriteGenres: ['no-such-genre'] }, account))).status).toBe(
+      422,
+    );
+    expect((await call('/v1/profiles', post({ name: 'X', maturityLevel: 37 }, account))).status).toBe(400);
+    expect((await call('/v1/profiles', post({ name: 'X', kids: true, maturityLevel: 50 }, account))).status).toBe(422);
+    expect((await call('/v1/profiles', post({ name: 'X' }, token))).status).toBe(403);
+    const patch = (body: unknown, who = account): RequestInit => ({
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${who}` },
+      body: JSON.stringify(body),
+    });
+    const changed = await call(`/v1/profiles/${robin.id}`, patch({ favouriteGenres: ['comedy', 'animation'] }));
+    expect(changed.status).toBe(200);
+    expect(((await changed.json()) as { favouriteGenres: string[] }).favouriteGenres).toEqual(['comedy', 'animation']);
+    expect((await call(`/v1/profiles/${robin.id}`, patch({}))).status).toBe(400);
+    expect((await call(`/v1/profiles/${robin.id}`, patch({ favouriteGenres: ['comedy', 'comedy'] }))).status).toBe(400);
+    expect((await call(`/v1/profiles/${robin.id}`, patch({ maturityLevel: 40 }))).status).toBe(422);
+    expect((await call(`/v1/profiles/${crypto.randomUUID()}`, patch({ name: 'Y' }))).status).toBe(404);
+    expect((await call(`/v1/profiles/${robin.id}`, patch({ name: 'Y' }, token))).status).toBe(403);
     expect((await call('/v1/home')).status).toBe(401);
 
     expect((await call('/v1/titles?limit=2', bearer(token))).status).toBe(200);
