@@ -8,6 +8,8 @@ import {
   importUserTokenSigner,
   isProfile,
   ACCOUNT_TOKEN_TTL_S,
+  bodyDigest,
+  EMPTY_BODY_DIGEST,
   CLOCK_TOLERANCE_S,
   PROFILE_TOKEN_TTL_S,
   signServiceToken,
@@ -204,6 +206,19 @@ describe('service credentials', () => {
     for (const other of [`${body} `, '{"batchId":"c","entries":[]}', undefined]) {
       expect((await rejection(verifyServiceToken(token, secret, { ...req, body: other }))).code).toBe('invalid_token');
     }
+  });
+
+  it('bind an empty body to the SHA-256 of no bytes, and any other body to its own digest', async () => {
+    const sha256 = async (bytes: Uint8Array) =>
+      Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('base64url');
+    expect(EMPTY_BODY_DIGEST).toBe(await sha256(new Uint8Array()));
+    expect(await bodyDigest()).toBe(EMPTY_BODY_DIGEST);
+    expect(await bodyDigest('')).toBe(EMPTY_BODY_DIGEST);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
+        expect(await bodyDigest(bytes)).toBe(await sha256(bytes));
+      }),
+    );
   });
 
   it('carry a fresh jti each, and a lifetime of at most the service TTL', async () => {

@@ -234,9 +234,16 @@ function secretKey(secret: string): Promise<HmacKey> {
 /** Body bytes as sent: a string is sent as its UTF-8 encoding. */
 export type BodyBytes = string | Uint8Array;
 
+/**
+ * base64url SHA-256 of no bytes. Most credentials are for bodiless GETs, and a WebCrypto digest
+ * is a job on the crypto thread pool (tens of µs in Node, per side, per request) to learn a constant.
+ */
+export const EMPTY_BODY_DIGEST = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
+
 /** base64url SHA-256 of the body bytes: the service credential's `bdy`. One hash per request. */
 export async function bodyDigest(body: BodyBytes = new Uint8Array()): Promise<string> {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  if (bytes.byteLength === 0) return EMPTY_BODY_DIGEST;
   return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
 }
 
