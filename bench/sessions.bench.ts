@@ -148,7 +148,7 @@ async function checkCost(
       op: probe('checked'),
     },
     { name: 'token without a session id: verified, nothing to check', op: probe('unchecked') },
-    { concurrency: 16, durationMs: 5000, warmupMs: 1000 },
+    { concurrency: 16, durationMs: 8000, warmupMs: 1000, rounds: 8 },
   );
 }
 
@@ -262,6 +262,7 @@ async function originProfiles(real: Awaited<ReturnType<typeof realTestOrigin>>, 
           sql`SELECT id, account_id, name, language, maturity_level, is_kids, avatar
               FROM profiles WHERE account_id = ${account.id} ORDER BY created_at, name`,
       },
+      { durationMs: 6000, rounds: 6 },
     );
   } finally {
     await sql.end();

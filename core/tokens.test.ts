@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signHs256 } from './hs256.ts';
 import { HttpError } from './problem.ts';
 import {
   identityClaims,
@@ -218,6 +219,41 @@ describe('service credentials', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
         expect(await bodyDigest(bytes)).toBe(await sha256(bytes));
       }),
+    );
+  });
+
+  it('need their registered claims: issuer, audience, iat, jti, a future exp, no future nbf', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const good = {
+      iss: 'edgeflix-edge',
+      aud: 'edgeflix-origin',
+      iat: now,
+      exp: now + 60,
+      jti: 'jti-0123456789abcdef',
+      htm: req.method,
+      htu: req.pathAndQuery,
+      rid: 'r-1',
+      bdy: EMPTY_BODY_DIGEST,
+    };
+    await expect(verifyServiceToken(await signHs256(good, secret), secret, req)).resolves.toMatchObject({
+      jti: good.jti,
+    });
+    const { jti: _jti, ...noJti } = good;
+    for (const claims of [
+      { ...good, iss: 'someone' },
+      { ...good, aud: ['edgeflix-origin', 'x'] },
+      { ...good, iat: 'now' },
+      noJti,
+      { ...good, nbf: now + 3600 },
+      { ...good, exp: undefined },
+    ]) {
+      expect((await rejection(verifyServiceToken(await signHs256(claims, secret), secret, req))).code).toBe(
+        'invalid_token',
+      );
+    }
+    const expired = { ...good, iat: now - 200, exp: now - 100 };
+    expect((await rejection(verifyServiceToken(await signHs256(expired, secret), secret, req))).code).toBe(
+      'token_expired',
     );
   });
 
