@@ -35,6 +35,11 @@ export interface MeasureOptions {
   durationMs?: number;
   warmupMs?: number;
   concurrency?: number;
+  /**
+   * `compare` only: split the time into this many slices, alternating ceiling and ours, so load
+   * from elsewhere on a shared machine weighs on both sides alike (default 1: ceiling, then ours).
+   */
+  rounds?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -63,20 +68,52 @@ async function runFor(
   return count;
 }
 
+/** Calls and latencies of timed runs, summed over slices. */
+class Tally {
+  readonly latencies: number[] = [];
+  count = 0;
+  elapsedMs = 0;
+
+  async run(op: () => Promise<unknown>, ms: number, concurrency: number): Promise<void> {
+    const started = performance.now();
+    this.count += await runFor(op, ms, concurrency, this.latencies);
+    this.elapsedMs += performance.now() - started;
+  }
+
+  result(): Measurement {
+    this.latencies.sort((a, b) => a - b);
+    return {
+      opsPerSec: Math.round(this.count / (this.elapsedMs / 1000)),
+      p50Ms: Number(percentile(this.latencies, 50).toFixed(3)),
+      p99Ms: Number(percentile(this.latencies, 99).toFixed(3)),
+      count: this.count,
+    };
+  }
+}
+
 export async function measure(op: () => Promise<unknown>, options: MeasureOptions = {}): Promise<Measurement> {
   const { durationMs = 3000, warmupMs = 500, concurrency = 8 } = options;
   await runFor(op, warmupMs, concurrency);
-  const latencies: number[] = [];
-  const started = performance.now();
-  const count = await runFor(op, durationMs, concurrency, latencies);
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    opsPerSec: Math.round(count / elapsed),
-    p50Ms: Number(percentile(latencies, 50).toFixed(3)),
-    p99Ms: Number(percentile(latencies, 99).toFixed(3)),
-    count,
-  };
+  const tally = new Tally();
+  await tally.run(op, durationMs, concurrency);
+  return tally.result();
+}
+
+/** Both ops warmed up, then measured in alternating slices of `durationMs / rounds` each. */
+async function measureAlternating(
+  ours: () => Promise<unknown>,
+  ceiling: () => Promise<unknown>,
+  options: MeasureOptions & { rounds: number },
+): Promise<{ oursResult: Measurement; ceilingResult: Measurement }> {
+  const { durationMs = 3000, warmupMs = 500, concurrency = 8, rounds } = options;
+  await runFor(ceiling, warmupMs, concurrency);
+  await runFor(ours, warmupMs, concurrency);
+  const [o, c] = [new Tally(), new Tally()];
+  for (let round = 0; round < rounds; round++) {
+    await c.run(ceiling, durationMs / rounds, concurrency);
+    await o.run(ours, durationMs / rounds, concurrency);
+  }
+  return { oursResult: o.result(), ceilingResult: c.result() };
 }
 
 /** Scales a per-operation measurement to units (rows, events) per second. */
@@ -92,8 +129,13 @@ export async function compare(
   options?: MeasureOptions & { unitsPerOp?: number; unit?: string },
 ): Promise<BenchRow> {
   const units = options?.unitsPerOp ?? 1;
-  const ceilingResult = perUnit(await measure(ceiling.op, options), units);
-  const oursResult = perUnit(await measure(ours.op, options), units);
+  const rounds = options?.rounds ?? 1;
+  const measured =
+    rounds > 1
+      ? await measureAlternating(ours.op, ceiling.op, { ...options, rounds })
+      : { ceilingResult: await measure(ceiling.op, options), oursResult: await measure(ours.op, options) };
+  const ceilingResult = perUnit(measured.ceilingResult, units);
+  const oursResult = perUnit(measured.oursResult, units);
   return {
     bench,
     unit: options?.unit ?? 'request',

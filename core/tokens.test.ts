@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { signHs256 } from './hs256.ts';
 import { HttpError } from './problem.ts';
 import {
   identityClaims,
@@ -8,6 +9,8 @@ import {
   importUserTokenSigner,
   isProfile,
   ACCOUNT_TOKEN_TTL_S,
+  bodyDigest,
+  EMPTY_BODY_DIGEST,
   CLOCK_TOLERANCE_S,
   PROFILE_TOKEN_TTL_S,
   signServiceToken,
@@ -204,6 +207,54 @@ describe('service credentials', () => {
     for (const other of [`${body} `, '{"batchId":"c","entries":[]}', undefined]) {
       expect((await rejection(verifyServiceToken(token, secret, { ...req, body: other }))).code).toBe('invalid_token');
     }
+  });
+
+  it('bind an empty body to the SHA-256 of no bytes, and any other body to its own digest', async () => {
+    const sha256 = async (bytes: Uint8Array) =>
+      Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('base64url');
+    expect(EMPTY_BODY_DIGEST).toBe(await sha256(new Uint8Array()));
+    expect(await bodyDigest()).toBe(EMPTY_BODY_DIGEST);
+    expect(await bodyDigest('')).toBe(EMPTY_BODY_DIGEST);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
+        expect(await bodyDigest(bytes)).toBe(await sha256(bytes));
+      }),
+    );
+  });
+
+  it('need their registered claims: issuer, audience, iat, jti, a future exp, no future nbf', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const good = {
+      iss: 'edgeflix-edge',
+      aud: 'edgeflix-origin',
+      iat: now,
+      exp: now + 60,
+      jti: 'jti-0123456789abcdef',
+      htm: req.method,
+      htu: req.pathAndQuery,
+      rid: 'r-1',
+      bdy: EMPTY_BODY_DIGEST,
+    };
+    await expect(verifyServiceToken(await signHs256(good, secret), secret, req)).resolves.toMatchObject({
+      jti: good.jti,
+    });
+    const { jti: _jti, ...noJti } = good;
+    for (const claims of [
+      { ...good, iss: 'someone' },
+      { ...good, aud: ['edgeflix-origin', 'x'] },
+      { ...good, iat: 'now' },
+      noJti,
+      { ...good, nbf: now + 3600 },
+      { ...good, exp: undefined },
+    ]) {
+      expect((await rejection(verifyServiceToken(await signHs256(claims, secret), secret, req))).code).toBe(
+        'invalid_token',
+      );
+    }
+    const expired = { ...good, iat: now - 200, exp: now - 100 };
+    expect((await rejection(verifyServiceToken(await signHs256(expired, secret), secret, req))).code).toBe(
+      'token_expired',
+    );
   });
 
   it('carry a fresh jti each, and a lifetime of at most the service TTL', async () => {

@@ -29,6 +29,10 @@ export interface EdgeOptions {
   /** Where wrangler's output goes (default: inherited). */
   stdio?: 'inherit' | 'ignore';
   readyTimeoutMs?: number;
+  /** Another wrangler config than the repository's wrangler.toml (e.g. a second edge for a benchmark). */
+  config?: string;
+  /** Extra environment for wrangler itself (e.g. WRANGLER_REGISTRY_PATH, a private dev registry). */
+  processEnv?: Record<string, string>;
 }
 
 /** A free TCP port on loopback (for an edge or origin started by a test or benchmark). */
@@ -80,6 +84,7 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
     [
       path.join(root, 'node_modules/wrangler/bin/wrangler.js'),
       'dev',
+      ...(options.config ? ['--config', options.config] : []),
       '--ip',
       '127.0.0.1',
       '--port',
@@ -95,7 +100,11 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
       '--persist-to',
       options.persistTo,
     ],
-    { cwd: root, stdio: options.stdio ?? 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    {
+      cwd: root,
+      stdio: options.stdio ?? 'inherit',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', ...options.processEnv },
+    },
   );
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {

@@ -28,6 +28,8 @@ interface Known {
   revoked: Set<string>;
 }
 const known = new Map<string, Known>();
+/** Lookups under way, per account: requests arriving meanwhile wait for the same answer. */
+const pending = new Map<string, Promise<Known>>();
 
 /** The account's SessionGuard. */
 export function guardOf(env: Env, accountId: string) {
@@ -47,9 +49,7 @@ export async function checkSession(c: AppContext, claims: SessionRef): Promise<v
   let entry = known.get(claims.sub);
   if (!entry || now - entry.at > GUARD_CACHE_MS) {
     try {
-      entry = { at: now, revoked: new Set(await guardOf(c.env, claims.sub).revokedSessions()) };
-      if (known.size >= MAX_CACHED_ACCOUNTS) known.clear();
-      known.set(claims.sub, entry);
+      entry = await lookup(c.env, claims.sub, now);
     } catch (err) {
       c.get('log').error('session_guard_unavailable', { requestId: c.get('requestId'), error: String(err) });
       if (!entry || now - entry.at > GUARD_STALE_LIMIT_MS) {
@@ -61,6 +61,28 @@ export async function checkSession(c: AppContext, claims: SessionRef): Promise<v
     }
   }
   if (entry.revoked.has(claims.sid)) throw new HttpError('session_revoked', 'This session was signed out');
+}
+
+/** The account's revoked sessions from its guard, one call at a time per account and isolate. */
+function lookup(env: Env, accountId: string, now: number): Promise<Known> {
+  const under = pending.get(accountId);
+  if (under) return under;
+  const answer: Promise<Known> = guardOf(env, accountId)
+    .revokedSessions()
+    .then((ids) => {
+      const entry = { at: now, revoked: new Set(ids) };
+      // A revocation relayed meanwhile dropped this lookup: its answer may predate it.
+      if (pending.get(accountId) === answer) {
+        if (known.size >= MAX_CACHED_ACCOUNTS) known.clear();
+        known.set(accountId, entry);
+      }
+      return entry;
+    })
+    .finally(() => {
+      if (pending.get(accountId) === answer) pending.delete(accountId);
+    });
+  pending.set(accountId, answer);
+  return answer;
 }
 
 /**
@@ -87,6 +109,7 @@ export async function relayRevocations(c: AppContext, response: Response): Promi
   if (!accountId || !until || sessionIds.length === 0) return stripped;
   try {
     await guardOf(c.env, accountId).revoke(sessionIds, Number(until));
+    pending.delete(accountId);
     const entry = known.get(accountId);
     if (entry) for (const id of sessionIds) entry.revoked.add(id);
   } catch (err) {
