@@ -138,7 +138,12 @@ export function postgresCatalogStore(sql: postgres.Sql): CatalogStore {
     async titleDetail(id) {
       const [row] = await sql<CardRow[]>`${cardSelect(sql)} WHERE t.id = ${id} AND t.type <> 'episode'`;
       if (!row) return null;
-      const detail: TitleDetail = { ...toCard(row), seasons: [] };
+      const credits = await sql<
+        { name: string; role: TitleDetail['credits'][number]['role']; character: string | null }[]
+      >`
+        SELECT person_name AS name, role, character_name AS character
+        FROM title_credits WHERE title_id = ${id} ORDER BY position`;
+      const detail: TitleDetail = { ...toCard(row), credits: [...credits], seasons: [] };
       if (row.type === 'series') {
         const seasons = await sql<{ season_number: number; name: string }[]>`
           SELECT season_number, name FROM seasons WHERE series_id = ${id} ORDER BY season_number`;

@@ -36,8 +36,10 @@ function webpSize(bytes: Uint8Array): { width: number; height: number } {
   throw new Error(`not a WebP chunk: ${chunk}`);
 }
 
+/** Seeded titles (the test fixtures added beside the seed have no drawn artwork). */
 async function cards(): Promise<TitleCard[]> {
-  return ((await (await asProfile('/v1/titles?limit=20')).json()) as { items: TitleCard[] }).items;
+  const page = (await (await asProfile('/v1/titles?limit=40')).json()) as { items: TitleCard[] };
+  return page.items.filter((t) => t.posterUrl?.startsWith('/v1/artwork/'));
 }
 
 async function expectProblem(res: Response, status: number): Promise<void> {
