@@ -55,7 +55,7 @@ function typo(name: string): string {
 }
 
 beforeAll(async () => {
-  const real = await realStackOrigin('e2e-discovery');
+  const real = await realStackOrigin('e2e_discovery');
   const { keys } = real;
   cleanup.unshift(() => real.stop());
   const server = await listen(real.origin.app);

@@ -385,7 +385,7 @@ export async function openTitle(titleId) {
       { className: 'hero' },
       artworkImage(detail.backdropUrl, {
         alt: '',
-        sizes: 'min(100vw, 1100px)',
+        sizes: '(max-width: 900px) 100vw, 700px',
         widths: [640, 1280],
         className: 'backdrop',
       }),
