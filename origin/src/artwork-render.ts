@@ -4,7 +4,7 @@ import type { ArtworkInputs } from '../../core/artwork.ts';
 import { artworkSvg } from './domain/artwork.ts';
 
 /** WebP at a quality that keeps flat colour and text clean at a few kilobytes. */
-const WEBP = { quality: 82, effort: 4 } as const;
+const WEBP = { quality: 82, effort: 2 } as const;
 
 /** The WebP bytes of one rendering, `width` pixels wide. Same inputs, same bytes (same sharp build). */
 export async function renderArtwork(inputs: ArtworkInputs, width: number): Promise<Uint8Array<ArrayBuffer>> {

@@ -39,7 +39,7 @@ function el(tag, props = {}, ...children) {
  */
 export function artworkImage(url, { alt, sizes, widths = ARTWORK_WIDTHS.slice(0, 3), className = 'poster' }) {
   if (!url) return el('span', { className: `${className} no-art`, role: 'img', 'aria-label': alt }, alt);
-  return el('img', {
+  const img = el('img', {
     className,
     src: `${url}?w=${widths[Math.min(1, widths.length - 1)]}`,
     srcset: widths.map((w) => `${url}?w=${w} ${w}w`).join(', '),
@@ -48,6 +48,16 @@ export function artworkImage(url, { alt, sizes, widths = ARTWORK_WIDTHS.slice(0,
     loading: 'lazy',
     decoding: 'async',
   });
+  // A cold image can fail while the origin is busy drawing others (a 502): try once more, later.
+  img.addEventListener('error', function retry() {
+    img.removeEventListener('error', retry);
+    setTimeout(() => {
+      const candidates = img.srcset;
+      img.srcset = '';
+      img.srcset = candidates;
+    }, 2000);
+  });
+  return img;
 }
 
 /** A progress bar with an accessible value, e.g. for Continue Watching. */

@@ -27,6 +27,12 @@ import { callOrigin } from '../origin.ts';
 
 /** A URL's bytes never change (new inputs make a new URL): any cache may keep them for a year. */
 export const ARTWORK_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/**
+ * Drawing is CPU work: a first page of posters asks for many at once, and a busy origin may take
+ * seconds for some. A longer budget than API calls get, and outside the breaker, so cold artwork
+ * neither fails early nor opens the breaker for the API.
+ */
+const DRAW_TIMEOUT_MS = 20_000;
 /** URLs the origin has no artwork for, remembered per colo so repeating one costs no origin call. */
 const unknown = coloCache('https://artwork.edgeflix.internal', orMissing(z.never()));
 
@@ -70,7 +76,12 @@ export const artwork = new Hono<EdgeEnv>().on(
 
     const cacheKey = `/${titleId}/${file}`;
     if (await unknown.get(cacheKey)) throw new HttpError('not_found', `No artwork ${file} for title ${titleId}`);
-    const drawn = await callOrigin(c, { method: 'GET', path: `/internal/v1/artwork/${titleId}/${file}?w=${width}` });
+    const drawn = await callOrigin(c, {
+      method: 'GET',
+      path: `/internal/v1/artwork/${titleId}/${file}?w=${width}`,
+      timeoutMs: DRAW_TIMEOUT_MS,
+      breaker: false,
+    });
     if (drawn.status === 404) {
       c.executionCtx.waitUntil(unknown.put(cacheKey, MISSING, { keepSeconds: MISSING_KEEP_S }));
       return drawn;
