@@ -35,7 +35,16 @@ export const EpisodeCard = z.strictObject({
   playable: z.boolean(),
 });
 
+/** One person in a title's credits, in billing order. */
+export const Credit = z.strictObject({
+  name: z.string(),
+  role: z.enum(['actor', 'director', 'creator', 'writer']),
+  /** The part an actor plays, when the catalog knows it. */
+  character: z.string().nullable(),
+});
+
 export const TitleDetail = TitleCard.extend({
+  credits: z.array(Credit),
   seasons: z.array(
     z.strictObject({ seasonNumber: z.number().int(), name: z.string(), episodes: z.array(EpisodeCard) }),
   ),

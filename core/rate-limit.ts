@@ -157,11 +157,12 @@ export function isExpired(log: HitLog, windowMs: number, now: number): boolean {
 
 /**
  * The tier a request falls under, or undefined when it is not limited: segments and HLS media
- * playlists (players fetch them in bursts, behind their own signed tokens) and non-API paths.
+ * playlists (players fetch them in bursts, behind their own signed tokens), artwork (a page of
+ * posters is a burst too; the set of images is bounded and each is drawn once) and non-API paths.
  */
 export function tierFor(method: string, path: string): Tier | undefined {
   if (!path.startsWith('/v1/')) return undefined;
-  if (path.startsWith('/v1/media/')) return undefined;
+  if (path.startsWith('/v1/media/') || path.startsWith('/v1/artwork/')) return undefined;
   if (/^\/v1\/playback\/[^/]+\/hls\//.test(path)) return undefined;
   if (path === '/v1/auth/login' && method === 'POST') return 'auth';
   if (method === 'GET' && /^\/v1\/playback\/[^/]+\/(?:manifest\.mpd|master\.m3u8)$/.test(path)) return 'playbackStart';

@@ -6,6 +6,7 @@ import { requestContext, requireServiceCredential } from './http/middleware.ts';
 import { requireOperator } from './http/operator-key.ts';
 import { mountOpenApi } from './openapi.ts';
 import { account } from './routes/account.ts';
+import { artwork } from './routes/artwork.ts';
 import { auth } from './routes/auth.ts';
 import { catalog } from './routes/catalog.ts';
 import { continueWatching } from './routes/continue-watching.ts';
@@ -71,6 +72,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   // Routes only the edge and the progress buffer call, composed into the public API at the edge.
   app.use('/internal/v1/*', requireServiceCredential);
   app.route('/internal/v1/titles', titleSummaries);
+  app.route('/internal/v1/artwork', artwork);
   app.route('/internal/v1/progress', progress);
   app.route('/internal/v1/continue-watching', continueWatching);
   app.route('/internal/v1/history', history);

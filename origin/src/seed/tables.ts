@@ -4,6 +4,7 @@
  * (snake_case like the columns, nulls explicit), and the table groups a writer walks in
  * foreign-key order.
  */
+import type { ArtworkKind } from '../../../core/artwork.ts';
 
 export interface MaturityRatingRow {
   code: string;
@@ -79,7 +80,7 @@ export interface TitleOriginalNameRow {
   name: string;
 }
 
-export type ArtworkKind = 'poster' | 'backdrop' | 'logo' | 'thumbnail';
+export type { ArtworkKind };
 
 export interface ArtworkRow {
   id: string;

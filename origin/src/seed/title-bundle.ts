@@ -7,7 +7,8 @@ import { classify } from './classification.ts';
 import { titleCredits } from './credits.ts';
 import { mediaProfile, playableMedia } from './title-media.ts';
 import { Rng, uuidV5 } from './random.ts';
-import { emptyTitleTables, type ArtworkKind, type TitleRow, type TitleTables } from './tables.ts';
+import { artworkUrl, type ArtworkKind } from '../../../core/artwork.ts';
+import { emptyTitleTables, type TitleRow, type TitleTables } from './tables.ts';
 import { episodeName, episodeSynopsis, styleFor, synopsisFor, uniqueName } from './title-text.ts';
 
 const DAY_MS = 86_400_000;
@@ -71,9 +72,9 @@ export function titleBundle(
 
   const art = (
     titleId: string,
+    titleName: string,
     kind: ArtworkKind,
     variant: string | null,
-    file: string,
     width: number,
     height: number,
   ): void => {
@@ -82,17 +83,18 @@ export function titleBundle(
       title_id: titleId,
       kind,
       variant,
-      url: `/artwork/${titleId}/${file}`,
+      url: artworkUrl({ titleId, kind, variant, name: titleName, genres }),
       width,
       height,
     });
   };
-  art(id, 'poster', null, 'poster.jpg', 1000, 1500);
-  art(id, 'backdrop', null, 'backdrop.jpg', 1920, 1080);
-  if (rng.chance(0.6)) art(id, 'logo', null, 'logo.png', 800, 310);
-  if (genres.length >= 2 && rng.chance(0.4)) {
-    for (const genre of genres) art(id, 'poster', genre, `poster-${genre}.jpg`, 1000, 1500);
-  }
+  art(id, name, 'poster', null, 1000, 1500);
+  art(id, name, 'backdrop', null, 1920, 1080);
+  if (rng.chance(0.6)) art(id, name, 'logo', null, 800, 310);
+  // One poster cut per genre for every title (the artwork experiment's arms). The draw that once
+  // chose which titles had them stays, so every later draw (durations, seasons) keeps its value.
+  if (genres.length >= 2) rng.chance(0.4);
+  for (const genre of genres) art(id, name, 'poster', genre, 1000, 1500);
 
   if (type === 'movie') {
     const duration = rng.int(80 * 60, 160 * 60);
@@ -163,7 +165,7 @@ export function titleBundle(
         popularity: round2(popularity * Math.pow(0.97, episode - 1) * Math.pow(0.9, season - 1) * rng.real(0.8, 1)),
         added_at: isoAt(seasonAddedMs),
       });
-      art(episodeId, 'thumbnail', null, 'thumbnail.jpg', 640, 360);
+      art(episodeId, out.titles.at(-1)!.name, 'thumbnail', null, 640, 360);
       playableMedia(rng, ns, episodeId, duration, media, out);
     }
   }

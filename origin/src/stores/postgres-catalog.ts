@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import { queryPlaybackSource } from './postgres-playback.ts';
+import type { ArtworkKind } from '../../../core/artwork.ts';
 import type { CatalogStore, PreferenceStore, TitleSummary } from './types.ts';
 
 interface CardRow {
@@ -137,7 +138,12 @@ export function postgresCatalogStore(sql: postgres.Sql): CatalogStore {
     async titleDetail(id) {
       const [row] = await sql<CardRow[]>`${cardSelect(sql)} WHERE t.id = ${id} AND t.type <> 'episode'`;
       if (!row) return null;
-      const detail: TitleDetail = { ...toCard(row), seasons: [] };
+      const credits = await sql<
+        { name: string; role: TitleDetail['credits'][number]['role']; character: string | null }[]
+      >`
+        SELECT person_name AS name, role, character_name AS character
+        FROM title_credits WHERE title_id = ${id} ORDER BY position`;
+      const detail: TitleDetail = { ...toCard(row), credits: [...credits], seasons: [] };
       if (row.type === 'series') {
         const seasons = await sql<{ season_number: number; name: string }[]>`
           SELECT season_number, name FROM seasons WHERE series_id = ${id} ORDER BY season_number`;
@@ -177,6 +183,18 @@ export function postgresCatalogStore(sql: postgres.Sql): CatalogStore {
       return new Map(rows.map((r) => [r.id, toSummary(r)]));
     },
     playbackSource: (id) => queryPlaybackSource(sql, id),
+    async artworkSource(titleId) {
+      const [title] = await sql<{ name: string; genres: string[] }[]>`
+        SELECT t.name,
+               coalesce(array_agg(g.genre_id) FILTER (WHERE g.genre_id IS NOT NULL), '{}') AS genres
+        FROM titles t LEFT JOIN title_genres g ON g.title_id = coalesce(t.series_id, t.id)
+        WHERE t.id = ${titleId}
+        GROUP BY t.id, t.name`;
+      if (!title) return null;
+      const artwork = await sql<{ kind: ArtworkKind; variant: string | null; url: string }[]>`
+        SELECT kind, variant, url FROM artwork WHERE title_id = ${titleId}`;
+      return { titleId, name: title.name, genres: [...title.genres], artwork: [...artwork] };
+    },
     async nextEpisodes(refs) {
       const out = new Map<string, TitleSummary>();
       // One query per distinct series; a profile has few series in progress at once.

@@ -2,6 +2,7 @@
  * The origin's storage seams. Each has a real implementation (PostgreSQL, Cassandra, Kafka) and
  * an embedded one (everything in PGlite); `test/contract/` runs one suite against both.
  */
+import type { ArtworkKind } from '../../../core/artwork.ts';
 import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import type { Experiment, ExperimentStatus } from '../../../core/experiments/schema.ts';
 import type { PlaybackSource } from '../../../core/manifest/source.ts';
@@ -230,6 +231,16 @@ export interface CatalogStore {
   nextEpisodes(
     refs: readonly { seriesId: string; seasonNumber: number; episodeNumber: number }[],
   ): Promise<Map<string, TitleSummary>>;
+  /** What a title's artwork is drawn from; `null` when there is no such title. */
+  artworkSource(titleId: string): Promise<ArtworkSource | null>;
+}
+
+/** A title's name, its genres (a series' for an episode) and the artwork URLs the catalog hands out for it. */
+export interface ArtworkSource {
+  titleId: string;
+  name: string;
+  genres: string[];
+  artwork: { kind: ArtworkKind; variant: string | null; url: string }[];
 }
 
 /** Completion bookkeeping of the viewing-events consumer (PostgreSQL in both modes). */

@@ -14,6 +14,7 @@ import {
   sessionStatus,
   signOut,
 } from './session.js';
+import { artworkImage, continueWatchingRow, initDiscovery, openTitle, progressBar } from './discovery.js';
 
 const HEARTBEAT_MS = 10_000;
 /** While any title's media is being prepared, the catalog rows are refreshed this often. */
@@ -40,7 +41,8 @@ let heartbeatTimer = null;
 let pollTimer = null;
 
 function show(section) {
-  for (const id of ['login', 'profiles', 'browse', 'player', 'devices', 'signed-out']) $(id).hidden = id !== section;
+  for (const id of ['login', 'profiles', 'browse', 'title', 'player', 'devices', 'signed-out'])
+    $(id).hidden = id !== section;
   $('error').textContent = '';
 }
 
@@ -119,27 +121,39 @@ async function selectProfile(profile) {
   state.profile = profile;
   rememberProfile(profile, res.json);
   $('who').textContent = profile.name;
+  $('search').hidden = false;
   await browse();
 }
 
 async function browse() {
   show('browse');
-  const [catalog, home, experiments] = await Promise.all([catalogRows(), api('/v1/home'), api('/v1/experiments')]);
+  const [catalog, home, experiments, watching] = await Promise.all([
+    catalogRows(),
+    api('/v1/home'),
+    api('/v1/experiments'),
+    continueWatchingRow(),
+  ]);
   const rows = [...catalog.rows];
   if (home.ok) {
-    for (const row of home.json.rows) {
+    // Continue Watching is drawn from its own route (discovery.js), with progress bars.
+    for (const row of home.json.rows.filter((r) => r.kind !== 'continue_watching')) {
       rows.push({
         title: row.title,
         items: row.items.map((i) => ({
-          id: i.contentId,
+          id: i.id,
           name: i.name,
-          type: i.type === 'series' && i.contentId === i.id ? 'series' : 'movie',
+          type: i.type,
           info: i.episodeInfo ?? i.maturityRating,
+          posterUrl: i.posterUrl,
+          details: true,
         })),
       });
     }
   }
-  $('rows').replaceChildren(...rows.filter((r) => r.items.length > 0 || r.hint).map(renderRow));
+  $('rows').replaceChildren(
+    ...(watching ? [watching] : []),
+    ...rows.filter((r) => r.items.length > 0 || r.hint).map(renderRow),
+  );
   if (experiments.ok && experiments.json.assignments.length > 0) {
     $('experiments').textContent =
       'Experiments: ' + experiments.json.assignments.map((a) => `${a.experimentId}=${a.variantId}`).join(', ');
@@ -153,7 +167,7 @@ async function catalogRows() {
     api('/v1/titles?playable=true&limit=50'),
     api('/v1/titles?preparing=true&limit=50'),
   ]);
-  const card = (t, info) => ({ id: t.id, name: t.name, type: t.type, info });
+  const card = (t, info) => ({ id: t.id, name: t.name, type: t.type, info, posterUrl: t.posterUrl });
   const waiting = preparing.ok ? preparing.json.items.filter((t) => !t.playable) : [];
   state.preparing = preparing.ok ? preparing.json.items.map((t) => t.id) : [];
   const rows = [];
@@ -206,12 +220,17 @@ function renderRow(row) {
     const card = document.createElement('button');
     card.className = item.waiting ? 'card waiting' : 'card';
     card.dataset.titleId = item.id;
-    card.textContent = item.name;
+    const name = document.createElement('span');
+    name.className = 'card-name';
+    name.textContent = item.name;
     const small = document.createElement('small');
     small.textContent = item.info ?? '';
-    card.append(small);
+    card.append(artworkImage(item.posterUrl, { alt: '', sizes: '11rem' }), name, small);
+    if (item.progressPercent != null)
+      card.append(progressBar(item.progressPercent, `${item.progressPercent}% watched`));
     if (item.waiting) card.disabled = true;
-    else card.addEventListener('click', () => (item.type === 'series' ? openSeries(item) : play(item)));
+    else
+      card.addEventListener('click', () => (item.type === 'series' || item.details ? openTitle(item.id) : play(item)));
     cards.append(card);
   }
   section.append(heading);
@@ -223,15 +242,6 @@ function renderRow(row) {
   }
   if (row.items.length > 0) section.append(cards);
   return section;
-}
-
-async function openSeries(item) {
-  const res = await api(`/v1/titles/${item.id}`);
-  if (!res.ok) return fail(`Could not open ${item.name} (${res.status})`);
-  const episodes = res.json.seasons.flatMap((s) =>
-    s.episodes.map((e) => ({ id: e.id, name: `S${s.seasonNumber}E${e.episodeNumber} ${e.name}`, type: 'episode' })),
-  );
-  $('rows').replaceChildren(renderRow({ title: item.name, items: episodes }));
 }
 
 async function resumePosition(titleId) {
@@ -247,7 +257,8 @@ async function play(item) {
   state.capabilities = deviceCapabilities();
   const video = $('video');
   const started = performance.now();
-  const resume = await resumePosition(item.id);
+  // The title page says where to start (Resume, or Play from the start); a row's card resumes.
+  const resume = item.startAt ?? (await resumePosition(item.id));
   const manifest = `/v1/playback/${item.id}/manifest.mpd`;
   // Before dash.js fetches it: a 422 (nothing playable) or 403 (maturity) is shown as is.
   const check = await fetch(manifest, {
@@ -365,6 +376,7 @@ async function start() {
   if (!resumed.profile) return listProfiles();
   state.profile = resumed.profile;
   $('who').textContent = resumed.profile.name;
+  $('search').hidden = false;
   await browse();
 }
 
@@ -376,10 +388,12 @@ configureSession({
     schedulePoll(false);
     state.profile = null;
     $('who').textContent = '';
+    $('search').hidden = true;
   },
   show,
   back: () => (state.profile ? void browse() : void listProfiles()),
 });
+initDiscovery({ play: (item) => void play(item), browse, show, fail, leaveBrowse: () => schedulePoll(false) });
 $('login-form').addEventListener('submit', (e) => void signIn(e));
 $('back').addEventListener('click', () => void stop());
 $('sign-out').addEventListener('click', () => void signOut());

@@ -4,12 +4,14 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../../../core/request-id.ts';
 import { errorText } from '../../../core/log.ts';
 import { identityOf, isProfile, type UserClaims } from '../../../core/tokens.ts';
 import { describeRoute } from '../../../core/api/openapi.ts';
+import { ARTWORK_PATH_PREFIX } from '../../../core/artwork.ts';
 import { requireUser } from './http/auth.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import type { AppContext, EdgeEnv } from './http/context.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { edgeLogger } from './log.ts';
 import { healthDoc, mountOpenApi } from './openapi.ts';
+import { artwork } from './routes/artwork.ts';
 import { auth } from './routes/auth.ts';
 import { continueWatching } from './routes/continue-watching.ts';
 import { experiments } from './routes/experiments.ts';
@@ -29,6 +31,8 @@ const PUBLIC_API = new Set(['/v1/auth/login', '/v1/auth/refresh']);
 /** Fetched by players, which cannot add headers: a signed segment token in the URL is the credential. */
 const SEGMENT_TOKEN_API = (path: string) =>
   path.startsWith(MEDIA_PATH_PREFIX) || /^\/v1\/playback\/[^/]+\/hls\//.test(path);
+/** Images for `<img>`, which sends no token: the same for everyone, and only what the catalog lists. */
+const PUBLIC_PREFIXES = [ARTWORK_PATH_PREFIX];
 
 /** The profile a verified token names, for log lines (none before the token check, or for an account token). */
 function profileIdOf(c: AppContext): string | undefined {
@@ -67,6 +71,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
     const path = new URL(c.req.url).pathname;
     // The sign-out socket checks its token itself: a browser sends it as a WebSocket subprotocol.
     if (PUBLIC_API.has(path) || SEGMENT_TOKEN_API(path) || path === SESSION_EVENTS_PATH) return next();
+    if (PUBLIC_PREFIXES.some((p) => path.startsWith(p))) return next();
     return requireUser('any')(c, next);
   });
   // After the token check, so a signed-in caller is limited by account rather than by address.
@@ -85,6 +90,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.route('/v1/search', search);
   app.route('/v1/playback', playback);
   app.route('/v1/media', media);
+  app.route('/v1/artwork', artwork);
 
   app.notFound((c) =>
     problemResponse(new HttpError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), {

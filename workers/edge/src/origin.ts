@@ -20,6 +20,8 @@ export interface OriginCall {
   caller?: OriginCaller;
   /** Budget for this call (default ORIGIN_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** False for calls whose slowness says nothing about the origin's health (see OriginRequest). */
+  breaker?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function callOrigin(c: AppContext, call: OriginCall): Promise<Respo
     requestId: c.get('requestId'),
     ...(call.caller ? { caller: { ...call.caller, sessionId: (c.get('user') as UserClaims | undefined)?.sid } } : {}),
     ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
+    ...(call.breaker === false ? { breaker: false } : {}),
   });
   return withPublicInstance(await relayRevocations(c, response), new URL(c.req.url).pathname);
 }

@@ -125,6 +125,17 @@ describe('real responses conform to the document', () => {
     expect((await call('/v1/titles?limit=0', bearer(token))).status).toBe(400);
     expect((await call(`/v1/titles/${titleId}`, bearer(token))).status).toBe(200);
     expect((await call(`/v1/titles/${crypto.randomUUID()}`, bearer(token))).status).toBe(404);
+    const card = (
+      (await (await call('/v1/titles?limit=40', bearer(token))).json()) as { items: { posterUrl: string | null }[] }
+    ).items.find((t) => t.posterUrl?.startsWith('/v1/artwork/'));
+    const poster = await call(`${card!.posterUrl}?w=160`);
+    expect(poster.status).toBe(200);
+    await poster.arrayBuffer();
+    const etag = poster.headers.get('etag')!;
+    expect((await call(`${card!.posterUrl}?w=160`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await call(`${card!.posterUrl}?w=160`, { method: 'HEAD' })).status).toBe(200);
+    expect((await call(`${card!.posterUrl}?w=161`)).status).toBe(400);
+    expect((await call(`/v1/artwork/${crypto.randomUUID()}/poster.00000000.webp`)).status).toBe(404);
     const search = await call('/v1/search?q=harbr&limit=3', bearer(token));
     expect(search.status).toBe(200);
     expect((await call('/v1/search?q=harbr&limit=3', bearer(token))).headers.get('x-cache')).toMatch(/^(hit|miss)$/);

@@ -23,7 +23,7 @@ const detailDoc: OperationSpec = {
   tags: ['browse'],
   security: ['profileToken'],
   params: TitleIdParams,
-  responses: { 200: json(TitleDetail, 'The title', { ...example.TITLE_CARD, seasons: [] }) },
+  responses: { 200: json(TitleDetail, 'The title', { ...example.TITLE_CARD, credits: [], seasons: [] }) },
   problems: ['validation_failed', 'not_found', 'forbidden', 'origin_unavailable', 'unavailable'],
 };
 
