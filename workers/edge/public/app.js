@@ -4,6 +4,8 @@
  * segment URLs, resume where the profile left off, send heartbeats. No framework, no build step.
  * `window.edgeflix` exposes what the end-to-end test reads (first frame, renditions, errors).
  */
+import { ENDED_MESSAGE, hideStreams, releaseStream, showTooManyStreams, streamIdOf } from './streams.js';
+
 const HEARTBEAT_MS = 10_000;
 /** While any title's media is being prepared, the catalog rows are refreshed this often. */
 const PREPARING_POLL_MS = 3000;
@@ -22,6 +24,10 @@ const state = (window.edgeflix = {
   capabilities: null,
   /** Ids of the titles whose media is being prepared, as last polled. */
   preparing: [],
+  /** The stream this device's lease holds while playing (streams.js). */
+  streamId: null,
+  /** Set when another device stopped this stream. */
+  streamEnded: false,
 });
 let player = null;
 let heartbeatTimer = null;
@@ -244,8 +250,13 @@ async function play(item) {
   });
   if (!check.ok) {
     const problem = await check.json().catch(() => null);
+    if (problem?.code === 'too_many_streams') {
+      return showTooManyStreams($('streams'), problem, { token: state.profileToken, retry: () => play(item) });
+    }
     return fail(problem?.detail ?? `Cannot play this title (${check.status})`);
   }
+  hideStreams($('streams'));
+  Object.assign(state, { streamId: streamIdOf(check), streamEnded: false });
 
   player = dashjs.MediaPlayer().create();
   player.updateSettings({
@@ -316,6 +327,14 @@ async function heartbeat() {
     },
   });
   if (res.ok) state.heartbeats += 1;
+  if (res.json?.code === 'stream_ended') {
+    state.streamEnded = true;
+    state.streamId = null;
+    clearInterval(heartbeatTimer);
+    player?.reset();
+    player = null;
+    fail(ENDED_MESSAGE);
+  }
 }
 
 function stat(name, value) {
@@ -334,6 +353,9 @@ function stat(name, value) {
 async function stop() {
   await heartbeat();
   clearInterval(heartbeatTimer);
+  releaseStream(state.profileToken, state.streamId);
+  state.streamId = null;
+  hideStreams($('streams'));
   player?.reset();
   player = null;
   state.playing = null;
@@ -343,5 +365,6 @@ async function stop() {
 
 $('login-form').addEventListener('submit', (e) => void signIn(e));
 $('back').addEventListener('click', () => void stop());
+window.addEventListener('pagehide', () => releaseStream(state.profileToken, state.streamId));
 $('sign-out').addEventListener('click', () => location.reload());
 show('login');
