@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_STREAM_LIMITS,
+  DEFAULT_STREAM_SETTINGS,
   deviceFor,
   emptyLeaseState,
   ENDED_MEMORY_MS,
   nextLapse,
-  parseStreamLimits,
+  parseStreamSettings,
   prune,
   renew,
   start,
@@ -59,10 +60,15 @@ describe('stream limits per plan', () => {
   });
 
   it('takes overrides from STREAM_LIMITS and names the variable when it is bad', () => {
-    expect(parseStreamLimits('')).toBe(DEFAULT_STREAM_LIMITS);
-    expect(parseStreamLimits('{"premium":6}')).toEqual({ basic: 1, standard: 2, premium: 6 });
-    expect(() => parseStreamLimits('{"premium":0}')).toThrow(/STREAM_LIMITS/);
-    expect(() => parseStreamLimits('not json')).toThrow(/STREAM_LIMITS/);
+    expect(parseStreamSettings('')).toBe(DEFAULT_STREAM_SETTINGS);
+    expect(parseStreamSettings('{"plans":{"premium":6}}')).toEqual({
+      plans: { basic: 1, standard: 2, premium: 6 },
+      enabled: true,
+    });
+    expect(parseStreamSettings('{"enabled":false}')).toEqual({ plans: DEFAULT_STREAM_LIMITS, enabled: false });
+    expect(() => parseStreamSettings('{"plans":{"premium":0}}')).toThrow(/STREAM_LIMITS/);
+    expect(() => parseStreamSettings('{"premium":4}')).toThrow(/STREAM_LIMITS/);
+    expect(() => parseStreamSettings('not json')).toThrow(/STREAM_LIMITS/);
   });
 
   it('counts a token without a session as one device per profile', () => {

@@ -23,23 +23,40 @@ export const DEFAULT_STREAM_LIMITS: Readonly<Record<string, number>> = Object.fr
   premium: 4,
 });
 
-const StreamLimits = z.record(z.string().min(1).max(64), z.number().int().min(1).max(100));
+const StreamSettingsOverrides = z.strictObject({
+  plans: z.record(z.string().min(1).max(64), z.number().int().min(1).max(100)).optional(),
+  /** Off: no stream is counted or refused (a bench's baseline, or an operator's escape hatch). */
+  enabled: z.boolean().optional(),
+});
+
+export interface StreamSettings {
+  /** Streams at once per plan id. */
+  plans: Readonly<Record<string, number>>;
+  enabled: boolean;
+}
+
+export const DEFAULT_STREAM_SETTINGS: StreamSettings = Object.freeze({ plans: DEFAULT_STREAM_LIMITS, enabled: true });
 
 /**
- * The per-plan limits: the defaults, overridden by `STREAM_LIMITS` (JSON such as
- * `{"basic":1,"standard":2,"premium":4}`; empty for the defaults). A bad value names the variable.
+ * The stream settings: the defaults, overridden by `STREAM_LIMITS` (JSON such as
+ * `{"plans":{"premium":6}}` or `{"enabled":false}`; empty for the defaults). A bad value names the variable.
  */
-export function parseStreamLimits(raw: string | undefined): Readonly<Record<string, number>> {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_STREAM_LIMITS;
+export function parseStreamSettings(raw: string | undefined): StreamSettings {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_STREAM_SETTINGS;
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     throw new Error('STREAM_LIMITS is not valid JSON');
   }
-  const parsed = StreamLimits.safeParse(value);
-  if (!parsed.success) throw new Error(`STREAM_LIMITS must map plan ids to integers 1..100: ${parsed.error.message}`);
-  return Object.freeze({ ...DEFAULT_STREAM_LIMITS, ...parsed.data });
+  const parsed = StreamSettingsOverrides.safeParse(value);
+  if (!parsed.success) {
+    throw new Error(`STREAM_LIMITS must be {"plans":{<plan>:1..100},"enabled":bool}: ${parsed.error.message}`);
+  }
+  return Object.freeze({
+    plans: Object.freeze({ ...DEFAULT_STREAM_LIMITS, ...parsed.data.plans }),
+    enabled: parsed.data.enabled ?? true,
+  });
 }
 
 /** The streams `plan` allows at once; an unknown plan gets the smallest limit rather than the most. */

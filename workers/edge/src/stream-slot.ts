@@ -7,7 +7,14 @@
  * Retry-After, never a stream nobody counted.
  */
 import { HttpError } from '../../../core/problem.ts';
-import { parseStreamLimits, streamDevice, streamLimit, type ActiveStream, type Lease } from '../../../core/streams.ts';
+import {
+  parseStreamSettings,
+  streamDevice,
+  streamLimit,
+  type ActiveStream,
+  type Lease,
+  type StreamSettings,
+} from '../../../core/streams.ts';
 import { isProfile, type Identity, type UserClaims } from '../../../core/tokens.ts';
 import { ProfilesResponse, SessionsResponse } from '../../../core/wire.ts';
 import { callerIdentity, profileClaims } from './http/auth.ts';
@@ -21,13 +28,13 @@ export const STREAM_ID_HEADER = 'edgeflix-stream-id';
 /** Seconds a client waits before retrying when the leases cannot be checked. */
 const RETRY_AFTER_S = '2';
 
-let limitsCache: { raw: string | undefined; limits: Readonly<Record<string, number>> } | undefined;
+let settingsCache: { raw: string | undefined; settings: StreamSettings } | undefined;
 
-/** The per-plan limits (`STREAM_LIMITS`), parsed once per isolate and value. */
-export function streamLimits(env: Env): Readonly<Record<string, number>> {
+/** The stream settings (`STREAM_LIMITS`), parsed once per isolate and value. */
+export function streamSettings(env: Env): StreamSettings {
   const raw = env.STREAM_LIMITS;
-  if (!limitsCache || limitsCache.raw !== raw) limitsCache = { raw, limits: parseStreamLimits(raw) };
-  return limitsCache.limits;
+  if (settingsCache?.raw !== raw) settingsCache = { raw, settings: parseStreamSettings(raw) };
+  return settingsCache.settings;
 }
 
 /** The account's StreamLeases object, named by the account id. */
@@ -83,6 +90,7 @@ const ended = () =>
  * request context to look them up), 409 `stream_ended`, or 503 `unavailable`.
  */
 export async function requireStreamSlot(env: Env, identity: Identity, titleId: string): Promise<void> {
+  if (!streamSettings(env).enabled) return;
   const answer = await callLeases(
     async (): Promise<NamedStartAnswer> =>
       await leasesOf(env, identity.accountId).startNamed(identity.profileId, titleId),
@@ -97,12 +105,14 @@ export async function requireStreamSlot(env: Env, identity: Identity, titleId: s
 
 /**
  * A stream start from a manifest request: the calling device's lease, kept or taken; its stream
- * id. Beyond the plan's limit, 409 `too_many_streams` listing the active streams with names.
+ * id (null when stream limits are off). Beyond the plan's limit, 409 `too_many_streams` listing the active streams with names.
  */
-export async function takeStreamSlot(c: AppContext, titleId: string): Promise<string> {
+export async function takeStreamSlot(c: AppContext, titleId: string): Promise<string | null> {
+  const settings = streamSettings(c.env);
+  if (!settings.enabled) return null;
   const claims = profileClaims(c);
   const device = deviceOf(claims);
-  const limit = streamLimit(claims.plan, streamLimits(c.env));
+  const limit = streamLimit(claims.plan, settings.plans);
   const answer = await callLeases(
     async (): Promise<StartAnswer> =>
       await leasesOf(c.env, claims.sub).start({ device, profileId: claims.pid, titleId, limit }),
@@ -116,6 +126,7 @@ export async function takeStreamSlot(c: AppContext, titleId: string): Promise<st
  * device; nothing when the device holds no lease (a heartbeat never takes a slot).
  */
 export async function renewStreamSlot(c: AppContext, titleId: string): Promise<void> {
+  if (!streamSettings(c.env).enabled) return;
   const claims = profileClaims(c);
   const outcome = await callLeases(() => leasesOf(c.env, claims.sub).renew(deviceOf(claims), titleId));
   if (outcome === 'ended') throw ended();

@@ -239,9 +239,9 @@ async function prepare(c: AppContext): Promise<Prepared> {
   return { who, source, stale, kept: result.kept, dropped: result.dropped, keys };
 }
 
-function setManifestHeaders(c: AppContext, prepared: Prepared, streamId: string): void {
+function setManifestHeaders(c: AppContext, prepared: Prepared, streamId: string | null): void {
   c.header('cache-control', PRIVATE);
-  c.header(STREAM_ID_HEADER, streamId);
+  if (streamId !== null) c.header(STREAM_ID_HEADER, streamId);
   c.header('vary', VARY);
   c.header(DROPPED_HEADER, formatDropped(prepared.dropped));
   if (prepared.stale) c.header(FALLBACK_HEADER, 'stale-catalog');

@@ -11,7 +11,7 @@ import { ActiveStreamsResponse, StreamIdParam, streamLimit } from '../../../../c
 import { parseOrThrow } from '../../../../core/validation.ts';
 import { requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
-import { callLeases, describeStreams, deviceOf, leasesOf, streamLimits } from '../stream-slot.ts';
+import { callLeases, describeStreams, deviceOf, leasesOf, streamSettings } from '../stream-slot.ts';
 
 const STREAMS_EXAMPLE = {
   limit: 4,
@@ -56,7 +56,7 @@ export const streams = new Hono<EdgeEnv>()
     const claims = c.get('user');
     const { leases, limit } = await callLeases(() => leasesOf(c.env, claims.sub).list());
     const body: ActiveStreamsResponse = {
-      limit: limit ?? streamLimit(claims.plan, streamLimits(c.env)),
+      limit: limit ?? streamLimit(claims.plan, streamSettings(c.env).plans),
       streams: await describeStreams(c, leases),
     };
     c.header('cache-control', 'private, no-store');
