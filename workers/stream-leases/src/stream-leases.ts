@@ -36,6 +36,8 @@ export class StreamLeases extends DurableObject<Env> {
   #state: Stored = { ...emptyLeaseState(), limit: null };
   /** The alarm's clock (calls take theirs as an argument); tests move it instead of waiting. */
   clock: () => number = Date.now;
+  /** When the alarm is set (loaded with the state), or null. */
+  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -45,6 +47,7 @@ export class StreamLeases extends DurableObject<Env> {
   async #load(): Promise<void> {
     const stored = await this.ctx.storage.get<Stored>(STATE_KEY);
     if (stored) this.#state = stored;
+    this.#alarmAt = await this.ctx.storage.getAlarm();
     this.#status = 'ready';
   }
 
@@ -98,6 +101,7 @@ export class StreamLeases extends DurableObject<Env> {
 
   /** Frees lapsed slots nobody asked about, and waits for the next lapse. */
   override async alarm(): Promise<void> {
+    this.#alarmAt = null;
     await this.#save({ ...prune(this.#state, this.clock()), limit: this.#state.limit });
   }
 
@@ -107,10 +111,17 @@ export class StreamLeases extends DurableObject<Env> {
 
   async #save(next: Stored): Promise<void> {
     this.#state = next;
-    const lapse = nextLapse(next);
-    // Not awaited one by one: the writes coalesce, and the output gate holds the answer until they are stored.
+    // Not awaited: the output gate holds the answer until the write is stored.
     void this.ctx.storage.put(STATE_KEY, next);
-    void (lapse === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(lapse));
-    await this.ctx.storage.sync();
+    const lapse = nextLapse(next);
+    // The alarm only ever moves earlier here: one that fires after a renewal finds nothing lapsed
+    // and moves itself to the next lapse, which saves a storage call on every heartbeat.
+    if (lapse === null) {
+      if (this.#alarmAt !== null) void this.ctx.storage.deleteAlarm();
+      this.#alarmAt = null;
+    } else if (this.#alarmAt === null || lapse < this.#alarmAt || this.#alarmAt <= this.clock()) {
+      void this.ctx.storage.setAlarm(lapse);
+      this.#alarmAt = lapse;
+    }
   }
 }
