@@ -3,6 +3,8 @@
  * Codes are stable strings that clients may switch on; the README lists them.
  */
 
+import type { ActiveStream } from './streams.ts';
+
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Stable problem codes, with the HTTP status and title each one answers with. */
@@ -21,6 +23,8 @@ export const PROBLEMS = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflicts with the current state' },
+  too_many_streams: { status: 409, title: 'Too many people are using your account right now' },
+  stream_ended: { status: 409, title: 'This stream was stopped from another device' },
   precondition_failed: { status: 412, title: 'Precondition failed' },
   unprocessable: { status: 422, title: 'Request breaks a rule' },
   not_playable: { status: 422, title: 'This device cannot play this title' },
@@ -47,6 +51,8 @@ export interface Problem {
   detail: string;
   instance?: string;
   errors?: FieldError[];
+  /** The account's active streams, with `too_many_streams`. */
+  streams?: ActiveStream[];
   requestId?: string;
 }
 
@@ -61,11 +67,17 @@ export class HttpError extends Error {
   readonly status: number;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  readonly streams: ActiveStream[] | undefined;
 
   constructor(
     code: ProblemCode,
     detail: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      cause?: unknown;
+      streams?: ActiveStream[];
+    } = {},
   ) {
     super(detail, { cause: options.cause });
     this.name = 'HttpError';
@@ -73,6 +85,7 @@ export class HttpError extends Error {
     this.status = PROBLEMS[code].status;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.streams = options.streams;
   }
 
   toProblem(instance?: string, requestId?: string): Problem {
@@ -85,6 +98,7 @@ export class HttpError extends Error {
     };
     if (instance !== undefined) problem.instance = instance;
     if (this.errors !== undefined) problem.errors = this.errors;
+    if (this.streams !== undefined) problem.streams = this.streams;
     if (requestId !== undefined) problem.requestId = requestId;
     return problem;
   }

@@ -1,6 +1,7 @@
 /** The problem+json body (core/problem.ts) as a schema, for the OpenAPI documents and conformance checks. */
 import { z } from 'zod';
 import { PROBLEMS, type Problem, type ProblemCode } from '../problem.ts';
+import { ActiveStream } from '../streams.ts';
 
 const CODES = Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]];
 
@@ -15,6 +16,7 @@ export const ProblemBody = z.strictObject({
     .array(z.strictObject({ path: z.string(), message: z.string() }))
     .optional()
     .describe('Field errors of a validation problem (`path` dotted, `$` for the whole value)'),
+  streams: z.array(ActiveStream).optional().describe("The account's active streams (`too_many_streams`)"),
   requestId: z.string().optional(),
 });
 

@@ -15,6 +15,7 @@ import {
   signOut,
 } from './session.js';
 import { artworkImage, continueWatchingRow, initDiscovery, openTitle, progressBar } from './discovery.js';
+import { ENDED_MESSAGE, hideStreams, releaseStream, showTooManyStreams, streamIdOf } from './streams.js';
 
 const HEARTBEAT_MS = 10_000;
 /** While any title's media is being prepared, the catalog rows are refreshed this often. */
@@ -35,6 +36,10 @@ const state = (window.edgeflix = {
   /** Ids of the titles whose media is being prepared, as last polled. */
   preparing: [],
   session: sessionStatus,
+  /** The stream this device's lease holds while playing (streams.js). */
+  streamId: null,
+  /** Set when another device stopped this stream. */
+  streamEnded: false,
 });
 let player = null;
 let heartbeatTimer = null;
@@ -267,8 +272,13 @@ async function play(item) {
   });
   if (!check.ok) {
     const problem = await check.json().catch(() => null);
+    if (problem?.code === 'too_many_streams') {
+      return showTooManyStreams($('streams'), problem, { token: state.profileToken, retry: () => play(item) });
+    }
     return fail(problem?.detail ?? `Cannot play this title (${check.status})`);
   }
+  hideStreams($('streams'));
+  Object.assign(state, { streamId: streamIdOf(check), streamEnded: false });
 
   player = dashjs.MediaPlayer().create();
   player.updateSettings({
@@ -339,6 +349,14 @@ async function heartbeat() {
     },
   });
   if (res.ok) state.heartbeats += 1;
+  if (res.json?.code === 'stream_ended') {
+    state.streamEnded = true;
+    state.streamId = null;
+    clearInterval(heartbeatTimer);
+    player?.reset();
+    player = null;
+    fail(ENDED_MESSAGE);
+  }
 }
 
 function stat(name, value) {
@@ -358,6 +376,9 @@ function stat(name, value) {
 function stopPlayback() {
   state.playing = null;
   clearInterval(heartbeatTimer);
+  releaseStream(state.profileToken, state.streamId);
+  state.streamId = null;
+  hideStreams($('streams'));
   player?.reset();
   player = null;
   $('stats').replaceChildren();
@@ -397,4 +418,5 @@ initDiscovery({ play: (item) => void play(item), browse, show, fail, leaveBrowse
 $('login-form').addEventListener('submit', (e) => void signIn(e));
 $('back').addEventListener('click', () => void stop());
 $('sign-out').addEventListener('click', () => void signOut());
+window.addEventListener('pagehide', () => releaseStream(state.profileToken, state.streamId));
 void start();

@@ -24,6 +24,7 @@ import { search } from './routes/search.ts';
 import { progress } from './routes/progress.ts';
 import { account, sessions } from './routes/sessions.ts';
 import { SESSION_EVENTS_PATH, sessionEvents } from './routes/session-events.ts';
+import { streams } from './routes/streams.ts';
 import { catalog } from './routes/catalog.ts';
 
 /** Routes that answer without a user token; every other /v1 route verifies one first. */
@@ -89,6 +90,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.route('/v1/titles', catalog);
   app.route('/v1/search', search);
   app.route('/v1/playback', playback);
+  app.route('/v1/streams', streams);
   app.route('/v1/media', media);
   app.route('/v1/artwork', artwork);
 

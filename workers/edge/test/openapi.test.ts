@@ -69,7 +69,18 @@ describe('the OpenAPI document', () => {
     };
     expect(Object.keys(login.content['application/problem+json']!.examples)).toEqual(['invalid_credentials']);
     const manifest = paths['/v1/playback/{titleId}/manifest.mpd']!.get!.responses;
-    expect(Object.keys(manifest).sort()).toEqual(['200', '400', '401', '403', '404', '422', '429', '502', '503']);
+    expect(Object.keys(manifest).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '422',
+      '429',
+      '502',
+      '503',
+    ]);
   });
 });
 
@@ -214,7 +225,12 @@ describe('real responses conform to the document', () => {
     const select = await SELF.fetch(`${EDGE}/v1/profiles/${adult.id}/select`, { method: 'POST', ...bearer(account) });
     const { token } = (await select.json()) as { token: string };
 
-    expect((await call(`/v1/playback/${titleId}/manifest.mpd`, bearer(token))).status).toBe(200);
+    const mpd = await call(`/v1/playback/${titleId}/manifest.mpd`, bearer(token));
+    expect(mpd.status).toBe(200);
+    const streamId = mpd.headers.get('edgeflix-stream-id')!;
+    expect((await call('/v1/streams', bearer(token))).status).toBe(200);
+    expect((await call(`/v1/streams/${crypto.randomUUID()}`, { method: 'DELETE', ...bearer(token) })).status).toBe(404);
+    expect((await call(`/v1/streams/${streamId}`, { method: 'DELETE', ...bearer(token) })).status).toBe(204);
     const json = await call(`/v1/playback/${titleId}/manifest.mpd`, bearer(token, { accept: 'application/json' }));
     expect(json.status).toBe(200);
     const manifest = (await json.json()) as PlaybackManifest;

@@ -50,6 +50,7 @@ import { segmentKeys } from '../playback/keys.ts';
 import { resumePosition } from '../playback/resume.ts';
 import { playbackSource } from '../playback/source.ts';
 import { isolateMetrics, timed } from '../../../shared/isolate-metrics.ts';
+import { STREAM_ID_HEADER, takeStreamSlot } from '../stream-slot.ts';
 
 /** Set when the manifest was built from the colo's cached catalog copy because the origin could not answer. */
 export const FALLBACK_HEADER = 'x-edgeflix-fallback';
@@ -70,6 +71,11 @@ const MANIFEST_HEADERS: ResponseSpec['headers'] = {
     description: "`stale-catalog` when built from the colo's cached copy because the origin could not answer",
     schema: { type: 'string', enum: ['stale-catalog'] },
   },
+  [STREAM_ID_HEADER]: {
+    description:
+      "The stream this device's lease holds (one of the plan's stream slots); `DELETE /v1/streams/{id}` releases it",
+    schema: { type: 'string', format: 'uuid' },
+  },
 };
 const DEVICE_HEADERS = [
   {
@@ -83,6 +89,7 @@ const MANIFEST_PROBLEMS = [
   'not_found',
   'forbidden',
   'not_playable',
+  'too_many_streams',
   'origin_unavailable',
   'unavailable',
 ] as const;
@@ -143,8 +150,12 @@ export const playback = new Hono<EdgeEnv>()
       const resuming = resumePosition(c, profileIdentity(c), titleId);
       const prepared = await prepare(c);
       const { source, kept, dropped } = prepared;
-      const [locations, resume] = await Promise.all([signLocations(c, prepared), resuming]);
-      setManifestHeaders(c, prepared);
+      const [locations, resume, streamId] = await Promise.all([
+        signLocations(c, prepared),
+        resuming,
+        takeStreamSlot(c, titleId),
+      ]);
+      setManifestHeaders(c, prepared, streamId);
       if (wantsJson(c)) {
         return c.json(buildJsonManifest(source, { kept, dropped, locations, resumePosition: resume }));
       }
@@ -156,12 +167,15 @@ export const playback = new Hono<EdgeEnv>()
   .get('/:titleId/master.m3u8', describeRoute(masterDoc), requireUser('profile'), (c) =>
     streamStart(c, async () => {
       const prepared = await prepare(c);
-      const locations = await signLocations(c, prepared);
+      const [locations, streamId] = await Promise.all([
+        signLocations(c, prepared),
+        takeStreamSlot(c, prepared.source.titleId),
+      ]);
       const base = `/v1/playback/${prepared.source.titleId}/hls`;
       const playlistUris = Object.fromEntries(
         Object.entries(locations).map(([id, location]) => [id, `${base}/${id}.m3u8?${location.query ?? ''}`]),
       );
-      setManifestHeaders(c, prepared);
+      setManifestHeaders(c, prepared, streamId);
       return c.body(buildMasterPlaylist({ kept: prepared.kept, playlistUris }), 200, {
         'content-type': HLS_CONTENT_TYPE,
       });
@@ -227,8 +241,9 @@ async function prepare(c: AppContext): Promise<Prepared> {
   return { who, source, stale, kept: result.kept, dropped: result.dropped, keys };
 }
 
-function setManifestHeaders(c: AppContext, prepared: Prepared): void {
+function setManifestHeaders(c: AppContext, prepared: Prepared, streamId: string | null): void {
   c.header('cache-control', PRIVATE);
+  if (streamId !== null) c.header(STREAM_ID_HEADER, streamId);
   c.header('vary', VARY);
   c.header(DROPPED_HEADER, formatDropped(prepared.dropped));
   if (prepared.stale) c.header(FALLBACK_HEADER, 'stale-catalog');

@@ -19,6 +19,7 @@ import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
 import { bufferOf, callBuffer } from '../progress-client.ts';
 import { titleSummaries } from '../title-summary.ts';
+import { renewStreamSlot } from '../stream-slot.ts';
 
 /** A full batch of 100 heartbeats is about 20 KiB of JSON; the default 16 KiB would refuse it. */
 const BATCH_BODY_BYTES = 64 * 1024;
@@ -28,12 +29,12 @@ const recordDoc: OperationSpec = {
   operationId: 'recordHeartbeat',
   summary: 'Record a playback heartbeat',
   description:
-    "Stored in the profile's buffer before the 202 and flushed to the origin in batches; the later `eventTime` wins. The title must be in the catalog (404), playable (400) and within the profile's maturity level (403).",
+    "Stored in the profile's buffer before the 202 and flushed to the origin in batches; the later `eventTime` wins. The title must be in the catalog (404), playable (400) and within the profile's maturity level (403). Renews the device's stream lease; 409 `stream_ended` when another device stopped this stream.",
   tags: ['progress'],
   security: ['profileToken'],
   body: { schema: Heartbeat, example: example.HEARTBEAT },
   responses: { 202: json(HeartbeatReceipt, 'Buffered', example.HEARTBEAT_RECEIPT) },
-  problems: HEARTBEAT_PROBLEMS,
+  problems: [...HEARTBEAT_PROBLEMS, 'stream_ended'],
 };
 const batchDoc: OperationSpec = {
   operationId: 'recordHeartbeats',
@@ -62,7 +63,11 @@ export const progress = new Hono<EdgeEnv>()
   .use('*', requireUser('profile'))
   .post('/', describeRoute(recordDoc), async (c) => {
     const heartbeat = parseOrThrow(Heartbeat, await readJsonBody(c.req.raw), 'heartbeat');
-    return record(c, [heartbeat], (field) => field);
+    // A live heartbeat renews the device's stream lease (one RPC, beside the title checks); a batch
+    // is a client catching up after being offline, and renews nothing.
+    const renewed = renewStreamSlot(c, heartbeat.titleId);
+    const [response] = await Promise.all([record(c, [heartbeat], (field) => field), renewed]);
+    return response;
   })
   .post('/batch', describeRoute(batchDoc), async (c) => {
     const { heartbeats } = parseOrThrow(
