@@ -108,14 +108,15 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
       const words = searchWords(folded).slice(0, MAX_QUERY_WORDS);
       const take = Math.min(limit, MAX_SEARCH_RESULTS - offset);
       const rows = await sql.begin(async (tx) => {
-        // LOCAL settings: this transaction's thresholds and time limit, and a plan made for these
-        // very values (a generic plan would not know how few rows each index hands over). A query
-        // without trigrams (punctuation; non-Latin text where LC_CTYPE is C) skips the trigram
-        // matches, which would otherwise read a whole index: that test is folded at planning.
+        // LOCAL settings: this transaction's thresholds and time limit, and the prepared statement's
+        // one generic plan: planning this statement costs as much as running it, and with every
+        // match read through its index the plan does not depend on the query. A query without
+        // trigrams (punctuation; non-Latin text where LC_CTYPE is C) skips the trigram matches,
+        // which would otherwise read a whole index (a one-time test before each scan).
         const settings = {
           ...TRGM_SETTINGS,
           statement_timeout: String(SEARCH_STATEMENT_TIMEOUT_MS),
-          plan_cache_mode: 'force_custom_plan',
+          plan_cache_mode: 'force_generic_plan',
           // Under a LIMIT the planner would rather read title_search in order until enough rows
           // pass, which for a rare query is the whole catalog: every match here has its index.
           enable_seqscan: 'off',
