@@ -56,8 +56,9 @@ export function normaliseSearchQuery(q: string): string {
   return (
     q
       .normalize('NFKD')
-      // Only the Latin combining accents: other scripts' marks (kana voicing, Hangul jamo) are letters' parts.
-      .replace(/[\u0300-\u036f]/gu, '')
+      // Accents of Latin and Greek letters only, as unaccent drops them: elsewhere a mark is part
+      // of the letter (kana voicing, Hangul jamo, the breve of Cyrillic й).
+      .replace(/(?<=[\p{Script=Latin}\p{Script=Greek}][\u0300-\u036f]*)[\u0300-\u036f]/gu, '')
       .normalize('NFC')
       .toLowerCase()
       .replace(/\s+/gu, ' ')

@@ -127,6 +127,17 @@ const ORIGINAL_WORDS: Readonly<Record<string, { first: readonly string[]; second
       second: ['de Paris', 'du Nord', 'Perdues', 'Oubliées', 'de Lumière'],
       join: ' ',
     },
+    // Scripts with capitals and accents of their own: search folds both (search_fold, 0013).
+    el: {
+      first: ['Η Νύχτα', 'Το Καλοκαίρι', 'Η Θάλασσα', 'Το Τραγούδι', 'Ο Δρόμος'],
+      second: ['της Αθήνας', 'του Λιμανιού', 'των Αστεριών', 'του Βοριά'],
+      join: ' ',
+    },
+    ru: {
+      first: ['Зимний', 'Последний', 'Тихий', 'Красный', 'Северный'],
+      second: ['Сад', 'Берег', 'Поезд', 'Город', 'Ветер'],
+      join: ' ',
+    },
   };
 
 function person(rng: Rng): string {
@@ -169,7 +180,15 @@ export function titleCredits(
   const keywords = [...new Set(chosen)].map((keyword) => ({ title_id: title.id, keyword }));
 
   const originalNames: TitleOriginalNameRow[] = [];
-  const language = primary === 'anime' ? 'ja' : rng.chance(0.12) ? rng.pick(['ko', 'zh', 'es', 'fr', 'ja']) : null;
+  // Greek and Cyrillic were added later, drawn last, so that no earlier title's rows changed.
+  const language =
+    primary === 'anime'
+      ? 'ja'
+      : rng.chance(0.12)
+        ? rng.pick(['ko', 'zh', 'es', 'fr', 'ja'])
+        : rng.chance(0.05)
+          ? rng.pick(['el', 'ru'])
+          : null;
   if (language) {
     const words = ORIGINAL_WORDS[language];
     if (words) {

@@ -340,9 +340,16 @@ async function seedAccounts(
   onProgress(DEMO_ACCOUNTS.length, DEMO_ACCOUNTS.length);
 }
 
-/** Rebuilds the search documents (migrations/postgres/0008_search.sql) from the catalog tables. */
+/**
+ * Rebuilds the search documents (migrations/postgres/0013_search_indexes.sql) from the catalog
+ * tables: the titles first, then the people and topics read from them.
+ */
 export async function refreshSearchDocuments(sql: postgres.Sql): Promise<void> {
   await sql`REFRESH MATERIALIZED VIEW title_search`;
+  await sql`REFRESH MATERIALIZED VIEW search_people`;
+  await sql`REFRESH MATERIALIZED VIEW search_topics`;
+  // Fresh views have no statistics; without them the planner guesses how many rows match.
+  await sql`ANALYZE title_search, search_people, search_topics`;
 }
 
 /**

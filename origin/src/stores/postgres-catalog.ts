@@ -51,7 +51,7 @@ function decodeTitleCursor(cursor: string): { addedAt: Date; id: string } | null
 
 /** A top-level title `t` (or, for a series, one of its episodes) has media in the object store. */
 export const playableOf = (sql: postgres.Sql) =>
-  sql`(t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.series_id = t.id AND e.media_available))`;
+  sql`(t.media_available OR EXISTS (SELECT 1 FROM titles e WHERE e.type = 'episode' AND e.series_id = t.id AND e.media_available))`;
 
 /** A media run holds a live claim on `t` (or, for a series, on one of its episodes): see migration 0006. */
 export const preparingOf = (sql: postgres.Sql) =>

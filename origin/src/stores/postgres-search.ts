@@ -11,10 +11,21 @@ import { playableOf, preparingOf } from './postgres-catalog.ts';
 import type { SearchStore } from './types.ts';
 
 /**
- * Lowest word similarity (pg_trgm) for the trigram index to offer a candidate: low enough for
- * two typos in a word, high enough that the candidates stay few on the full catalog.
+ * Thresholds of the trigram operators, set for each search's transaction: `%>` (word similarity:
+ * typos in a word, a word still being typed) on the title, `%` (similarity of the whole string)
+ * on the title, a person or a topic, `%>>` (strict word similarity: whole words) on the episode
+ * names. High enough that an index hands over few rows on the full catalog.
  */
-const WORD_SIMILARITY_THRESHOLD = 0.3;
+const TRGM_SETTINGS = {
+  'pg_trgm.word_similarity_threshold': '0.5',
+  'pg_trgm.similarity_threshold': '0.45',
+  'pg_trgm.strict_word_similarity_threshold': '0.6',
+} as const;
+/**
+ * Most candidates each kind of match hands to ranking, the most popular first (title_search is
+ * stored in order of popularity): ranking reads a few hundred rows whatever the query matches.
+ */
+const CANDIDATES = { titles: 150, words: 100, episodes: 30, people: 3, perPerson: 40, topics: 2, perTopic: 60 };
 /** Words of a query that take part in the match; a longer query is rarely more than noise. */
 const MAX_QUERY_WORDS = 8;
 /**
@@ -80,11 +91,13 @@ function decodeSearchCursor(cursor: string, print: string): number | null {
   return n;
 }
 
-/** `LIKE` pattern for a substring, with the pattern characters taken literally. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
+const BACKSLASH = '\\';
+/**
+ * The lexeme `l` quoted for to_tsquery (backslashes escaped, quotes doubled): folding can turn a
+ * letter into a quote or a colon (unaccent: "ʼ" → "'", "ː" → ":"), so no word is trusted raw.
+ */
+const quotedLexeme = (sql: postgres.Sql) =>
+  sql`('''' || replace(replace(l, ${BACKSLASH}, ${BACKSLASH + BACKSLASH}), '''', '''''') || '''')`;
 export function postgresSearchStore(sql: postgres.Sql): SearchStore {
   return {
     async search({ q, limit, cursor, maxMaturityLevel }) {
@@ -95,55 +108,117 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
       const words = searchWords(folded).slice(0, MAX_QUERY_WORDS);
       const take = Math.min(limit, MAX_SEARCH_RESULTS - offset);
       const rows = await sql.begin(async (tx) => {
-        // The trigram operators read their threshold from a setting; LOCAL keeps it to this query.
-        const [, , found] = await Promise.all([
-          tx`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(WORD_SIMILARITY_THRESHOLD)}, true)`,
-          tx`SELECT set_config('statement_timeout', ${String(SEARCH_STATEMENT_TIMEOUT_MS)}, true)`,
+        // LOCAL settings: this transaction's thresholds and time limit, and the prepared statement's
+        // one generic plan: planning this statement costs as much as running it, and with every
+        // match read through its index the plan does not depend on the query. A query without
+        // trigrams (punctuation; non-Latin text where LC_CTYPE is C) skips the trigram matches,
+        // which would otherwise read a whole index (a one-time test before each scan).
+        const settings = {
+          ...TRGM_SETTINGS,
+          statement_timeout: String(SEARCH_STATEMENT_TIMEOUT_MS),
+          plan_cache_mode: 'force_generic_plan',
+          // Under a LIMIT the planner would rather read title_search in order until enough rows
+          // pass, which for a rare query is the whole catalog: every match here has its index.
+          enable_seqscan: 'off',
+        };
+        const [, found] = await Promise.all([
+          tx`SELECT set_config(k, v, true) FROM unnest(${Object.keys(settings)}::text[], ${Object.values(settings)}::text[]) AS s(k, v)`,
           tx<HitRow[]>`
-            WITH query AS (
+            WITH folded AS MATERIALIZED (
               SELECT search_fold(${folded}) AS q,
+                     -- The query's words as the documents' full-text index split them.
+                     (tsvector_to_array(to_tsvector('simple', search_fold(${folded}))))[1:${MAX_QUERY_WORDS}] AS lexemes
+            ),
+            query AS MATERIALIZED (
+              SELECT f.q,
                      ARRAY(SELECT search_fold(w) FROM unnest(${words}::text[]) AS w) AS words,
-                     (SELECT to_tsquery('simple', string_agg(quote_literal(search_fold(w)) || ':*', ' & '))
-                        FROM unnest(${words}::text[]) AS w) AS tsq
+                     to_tsquery('simple', coalesce((SELECT string_agg(${quotedLexeme(sql)} || ':*', ' & ') FROM unnest(f.lexemes) AS l), '')) AS tsq,
+                     to_tsquery('simple', coalesce((SELECT string_agg(${quotedLexeme(sql)} || ':*ABC', ' & ') FROM unnest(f.lexemes) AS l), '')) AS own_tsq,
+                     to_tsquery('simple', coalesce((SELECT string_agg(${quotedLexeme(sql)} || ':*A', ' & ') FROM unnest(f.lexemes) AS l), '')) AS title_tsq
+              FROM folded f
+            ),
+            -- Each kind of match through its own index, a bounded number of rows each.
+            by_title AS (
+              SELECT s.title_id FROM title_search s
+              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0
+                AND (s.name %> search_fold(${folded}) OR s.name % search_fold(${folded})
+                     OR s.original_name %> search_fold(${folded}))
+                AND s.maturity_level <= ${maxMaturityLevel}
+              LIMIT ${CANDIDATES.titles}
+            ),
+            by_words AS (
+              SELECT s.title_id FROM title_search s
+              WHERE s.terms @@ (SELECT tsq FROM query)
+                AND s.maturity_level <= ${maxMaturityLevel}
+              LIMIT ${CANDIDATES.words}
+            ),
+            by_episode AS (
+              SELECT s.title_id, strict_word_similarity(search_fold(${folded}), s.episodes) AS score
+              FROM title_search s
+              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0 AND s.episodes %>> search_fold(${folded}) AND s.maturity_level <= ${maxMaturityLevel}
+              LIMIT ${CANDIDATES.episodes}
+            ),
+            people AS (
+              SELECT p.title_ids, p.maturity_levels,
+                     greatest(similarity(query.q, p.person), word_similarity(query.q, p.person)) AS score
+              FROM search_people p, query
+              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0 AND (p.person % search_fold(${folded}) OR p.person %> search_fold(${folded}))
+              ORDER BY score DESC, p.person
+              LIMIT ${CANDIDATES.people}
+            ),
+            topics AS (
+              SELECT t.title_ids, t.maturity_levels,
+                     greatest(similarity(query.q, t.topic), word_similarity(query.q, t.topic)) AS score
+              FROM search_topics t, query
+              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0 AND (t.topic % search_fold(${folded}) OR t.topic %> search_fold(${folded}))
+              ORDER BY score DESC, t.topic
+              LIMIT ${CANDIDATES.topics}
             ),
             candidates AS (
-              SELECT s.*, query.q, query.words, query.tsq
-              FROM title_search s, query
-              WHERE query.q <% s.document
-                 OR query.q <% s.episodes
-                 OR s.terms @@ query.tsq
-                 OR s.document LIKE ${containsPattern(folded)}
+              SELECT x.title_id, max(x.person) AS person, max(x.topic) AS topic, max(x.episode) AS episode
+              FROM (
+                SELECT title_id, 0::real AS person, 0::real AS topic, 0::real AS episode FROM by_title
+                UNION ALL SELECT title_id, 0, 0, 0 FROM by_words
+                UNION ALL SELECT title_id, 0, 0, score FROM by_episode
+                UNION ALL
+                SELECT u.id, p.score, 0, 0 FROM people p
+                CROSS JOIN LATERAL (
+                  SELECT id FROM unnest(p.title_ids, p.maturity_levels) WITH ORDINALITY AS u(id, level, n)
+                  WHERE level <= ${maxMaturityLevel} ORDER BY n LIMIT ${CANDIDATES.perPerson}
+                ) u
+                UNION ALL
+                SELECT u.id, 0, t.score, 0 FROM topics t
+                CROSS JOIN LATERAL (
+                  SELECT id FROM unnest(t.title_ids, t.maturity_levels) WITH ORDINALITY AS u(id, level, n)
+                  WHERE level <= ${maxMaturityLevel} ORDER BY n LIMIT ${CANDIDATES.perTopic}
+                ) u
+              ) x
+              GROUP BY x.title_id
+            ),
+            matched AS (
+              SELECT c.title_id, query.q,
+                     greatest(word_similarity(query.q, s.name), wordwise.name) + 0.3 * similarity(query.q, s.name) AS name,
+                     CASE WHEN s.original_name = '' THEN 0
+                          ELSE word_similarity(query.q, s.original_name) + 0.3 * similarity(query.q, s.original_name) END AS original_name,
+                     -- Every word, as typed so far, in the title or original title: what a script
+                     -- without trigrams (non-Latin text on a server whose LC_CTYPE is C) matches by.
+                     CASE WHEN s.terms @@ query.title_tsq THEN 0.9 ELSE 0 END AS title_words,
+                     CASE WHEN s.terms @@ query.own_tsq THEN 0.75 ELSE 0 END AS all_words,
+                     0.85 * c.person AS person,
+                     0.7 * c.topic AS topic,
+                     0.85 * c.episode AS episode
+              FROM candidates c
+              JOIN title_search s ON s.title_id = c.title_id
+              CROSS JOIN query
+              CROSS JOIN LATERAL (
+                SELECT coalesce(avg(word_similarity(w, s.name)), 0) AS name FROM unnest(query.words) AS w
+              ) wordwise
             ),
             scored AS (
-              SELECT c.title_id, c.q,
-                     greatest(
-                       greatest(word_similarity(c.q, c.name), wordwise.name) + 0.3 * similarity(c.q, c.name),
-                       word_similarity(c.q, c.original_name) + 0.3 * similarity(c.q, c.original_name),
-                       0.85 * person.score,
-                       0.7 * greatest(word_similarity(c.q, c.topics), wordwise.topics),
-                       0.75 * wordwise.document,
-                       0.6 * word_similarity(c.q, c.episodes),
-                       CASE WHEN strpos(c.document, c.q) > 0 THEN 0.6 ELSE 0 END
-                     ) + 0.05 * coalesce(ts_rank(c.terms, c.tsq), 0) AS score,
-                     0.6 * word_similarity(c.q, c.episodes) > greatest(
-                       greatest(word_similarity(c.q, c.name), wordwise.name),
-                       word_similarity(c.q, c.original_name),
-                       0.85 * person.score,
-                       0.7 * greatest(word_similarity(c.q, c.topics), wordwise.topics),
-                       0.75 * wordwise.document
-                     ) AS by_episode
-              FROM candidates c
-              CROSS JOIN LATERAL (
-                SELECT coalesce(avg(word_similarity(w, c.name)), 0) AS name,
-                       coalesce(avg(word_similarity(w, c.topics)), 0) AS topics,
-                       coalesce(avg(word_similarity(w, c.document)), 0) AS document
-                FROM unnest(c.words) AS w
-              ) wordwise
-              -- One person's whole name: "jose dvorak" is José Dvořák, not José Núñez beside Ana Dvořák.
-              CROSS JOIN LATERAL (
-                SELECT coalesce(max(greatest(similarity(c.q, p), word_similarity(c.q, p))), 0) AS score
-                FROM unnest(c.people_list) AS p
-              ) person
+              SELECT m.title_id, m.q,
+                     greatest(m.name, m.original_name, m.title_words, m.all_words, m.person, m.topic, m.episode) AS score,
+                     m.episode > greatest(m.name, m.original_name, m.title_words, m.all_words, m.person, m.topic) AS by_episode
+              FROM matched m
             ),
             page AS (
               SELECT s.title_id, s.q, s.by_episode, s.score, t.popularity
@@ -166,7 +241,7 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
             JOIN maturity_ratings r ON r.code = t.maturity_rating
             LEFT JOIN LATERAL (
               SELECT e.id, e.season_number, e.episode_number, e.name FROM titles e
-              WHERE p.by_episode AND e.series_id = t.id
+              WHERE p.by_episode AND e.type = 'episode' AND e.series_id = t.id
               ORDER BY word_similarity(p.q, search_fold(e.name)) DESC, e.season_number, e.episode_number
               LIMIT 1
             ) ep ON true

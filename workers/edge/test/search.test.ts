@@ -48,14 +48,20 @@ describe('search through the edge', () => {
     expect(page.items.map((h) => h.id)).not.toContain(adult.id);
   });
 
-  it('refuses an empty, too long or NUL query with 400 at the edge, and answers hostile text with 200', async () => {
+  it('refuses an empty, too long or NUL query with 400 at the edge, answers hostile text with 200 and undecodable bytes with 200 or 400', async () => {
     for (const q of ['', '   ', 'x'.repeat(201), 'a\0b']) {
       const res = await get(`/v1/search?q=${encodeURIComponent(q)}`);
       expect(res.status, JSON.stringify(q)).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
-    for (const q of ["'; DROP TABLE titles; --", '%%__', '🎬🍿', '!!!']) {
+    for (const q of ["'; DROP TABLE titles; --", '%%__', '🎬🍿', '!!!', 'ʼŉː \\']) {
       expect((await get(`/v1/search?q=${encodeURIComponent(q)}`)).status, q).toBe(200);
+    }
+    // Bytes that decode to no text, or to a lone surrogate: a 200 or a 400 problem, never a 5xx.
+    for (const raw of ['%ED%A0%80', '%uD800', 'a%F0%9F', '%FF']) {
+      const res = await get(`/v1/search?q=${raw}`);
+      expect([200, 400], raw).toContain(res.status);
+      if (res.status === 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
     expect((await SELF.fetch('https://edge.test/v1/search?q=x')).status).toBe(401);
   });
