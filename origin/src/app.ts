@@ -21,6 +21,7 @@ import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
 import { sessions } from './routes/sessions.ts';
 import { search } from './routes/search.ts';
+import { contentKeys } from './routes/content-keys.ts';
 import { titleSummaries } from './routes/title-summaries.ts';
 import { createBreakers } from './telemetry/breakers.ts';
 import { guardStores } from './telemetry/guarded-stores.ts';
@@ -73,6 +74,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   app.route('/internal/v1/history', history);
   app.route('/internal/v1/home', home);
   app.route('/internal/v1/playback', playback);
+  app.route('/internal/v1/content-keys', contentKeys);
   app.route('/internal/v1/experiments', experiments);
   app.route('/internal/v1/edge-metrics', edgeReports);
   // Operators only (OPERATOR_API_KEY); the edge has no route here.

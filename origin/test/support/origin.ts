@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { completionThresholds } from '../../../core/progress.ts';
 import { importUserTokenSigner } from '../../../core/tokens.ts';
+import { importKek } from '../../../core/protection/key-wrap.ts';
 import { createApp } from '../../src/app.ts';
 import type { CassandraSettings } from '../../src/db/cassandra.ts';
 import { loadConfig, sessionSettings } from '../../src/config.ts';
@@ -48,6 +49,7 @@ async function createTestOrigin(options: {
     AUTH_SIGNING_JWK: JSON.stringify(options.keys.signingJwk),
     SERVICE_TOKEN_SECRET: options.keys.serviceSecret,
     OPERATOR_API_KEY: options.keys.operatorKey,
+    CONTENT_KEY_KEK: options.keys.contentKeyKek,
   });
   const stores = await createStores(config, silentLogger, {
     afterMigrate: async (sql) => void (await seedDatabase(sql, { titles: TEST_CATALOG_TITLES })),
@@ -60,6 +62,7 @@ async function createTestOrigin(options: {
     serviceSecret: options.keys.serviceSecret,
     ...(options.serviceClockToleranceS !== undefined ? { serviceClockToleranceS: options.serviceClockToleranceS } : {}),
     operatorApiKey: options.keys.operatorKey,
+    contentKeyKek: await importKek(options.keys.contentKeyKek),
     completion: completionThresholds(config),
     sessions: sessionSettings(config),
   };
