@@ -43,7 +43,7 @@ export async function unwrapContentKey(kek: KeyEncryptionKey, wrapped: Uint8Arra
   const key = await crypto.subtle.unwrapKey('raw', wrapped, kek, { name: 'AES-KW' }, { name: 'AES-CTR' }, true, [
     'encrypt',
   ]);
-  return new Uint8Array(await crypto.subtle.exportKey('raw', key));
+  return new Uint8Array((await crypto.subtle.exportKey('raw', key)) as ArrayBuffer);
 }
 
 export function toBase64url(bytes: Uint8Array): string {

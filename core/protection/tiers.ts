@@ -34,6 +34,21 @@ export function planKeyCeiling(planId: string): VideoKeyTier {
   return (Object.hasOwn(PLAN_KEY_CEILING, planId) ? PLAN_KEY_CEILING[planId] : undefined) ?? 'sd';
 }
 
+/**
+ * The plan limits a manifest of a protected title applies: no taller than the plan's key ceiling
+ * allows (SD: 480 lines, HD: 1080), and HDR only with UHD keys, so the manifest never lists a
+ * rendition the profile could not get the key of.
+ */
+export function limitsWithinKeyCeiling<L extends { maxHeightFromPlan?: number; hdrFromPlan?: boolean }>(
+  limits: L,
+  planId: string,
+): L {
+  const ceiling = planKeyCeiling(planId);
+  if (ceiling === 'uhd') return limits;
+  const height = ceiling === 'sd' ? SD_MAX_HEIGHT : HD_MAX_HEIGHT;
+  return { ...limits, maxHeightFromPlan: Math.min(limits.maxHeightFromPlan ?? height, height), hdrFromPlan: false };
+}
+
 /** Whether a plan may hold a key of `tier` (audio keys go with every plan). */
 export function planCoversTier(planId: string, tier: KeyTier): boolean {
   if (tier === 'audio') return true;

@@ -17,6 +17,8 @@
  * packager leaves VP9 renditions out of protected titles.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
+import { kidBytes, kidUuid } from '../../core/protection/key-wrap.ts';
+import { clearKeyPsshBox, COMMON_PSSH_SYSTEM_ID } from '../../core/protection/pssh.ts';
 
 import {
   allBoxes,
@@ -31,7 +33,7 @@ import {
 } from './mp4.ts';
 
 /** W3C "Common PSSH box format" system id, the one Clear Key init data uses. */
-export const CLEAR_KEY_SYSTEM_ID = Uint8Array.from(Buffer.from('1077efecc0b24d02ace33c1e52e2fb4b', 'hex'));
+export const CLEAR_KEY_SYSTEM_ID = kidBytes(COMMON_PSSH_SYSTEM_ID);
 export const IV_SIZE = 8;
 const SAMPLE_ENTRIES: Record<string, { encrypted: string; kind: SampleKind }> = {
   avc1: { encrypted: 'encv', kind: 'avc' },
@@ -72,14 +74,9 @@ function sampleEntry(boxes: Mp4Box[]): Mp4Box {
   return entries[0]!;
 }
 
-/** The `pssh` box (version 1) that names `kid` for Clear Key. */
-export function clearKeyPssh(kid: Uint8Array): Uint8Array {
-  return writeBoxes([psshBox(kid)]);
-}
-
 function psshBox(kid: Uint8Array): Mp4Box {
-  const body = new ByteWriter().bytes(CLEAR_KEY_SYSTEM_ID).u32(1).bytes(kid).u32(0).done();
-  return leaf('pssh', fullBoxPayload(1, 0, body));
+  // The box's payload (after its 8-byte header), as a leaf of the moov.
+  return leaf('pssh', clearKeyPsshBox([kidUuid(kid)]).subarray(8));
 }
 
 /** The init segment of the encrypted representation. */
