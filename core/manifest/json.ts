@@ -162,7 +162,11 @@ export function buildJsonManifest(source: PlaybackSource, options: JsonManifestO
             scheme: protection.scheme,
             keys: protection.keys.map((k) => ({ ...k })),
             keySystems: [
-              { keySystem: 'org.w3.clearkey' as const, schemeIdUri: CLEAR_KEY_SYSTEM_SCHEME, licenceUrl: options.licenceUrl },
+              {
+                keySystem: 'org.w3.clearkey' as const,
+                schemeIdUri: CLEAR_KEY_SYSTEM_SCHEME,
+                licenceUrl: options.licenceUrl,
+              },
             ],
           },
         }

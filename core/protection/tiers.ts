@@ -82,8 +82,13 @@ export function keyDecision(context: KeyRequestContext, key: KnownKey): 'granted
   return 'granted';
 }
 
-/** A key id as the catalog and the MPD write it: a UUID (`cenc:default_KID`). */
-export const KeyId = z.uuid();
+/**
+ * A key id as the catalog and the MPD write it: 16 bytes in UUID form (`cenc:default_KID`). Any
+ * 16 bytes, not only RFC 9562 UUIDs: players send whatever key ids the media names.
+ */
+export const KeyId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a key id (16 bytes, lower-case UUID form)');
 
 /** How a protected title is encrypted, as the playback source carries it: one key id per tier. */
 export const Protection = z.strictObject({

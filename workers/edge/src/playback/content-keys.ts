@@ -5,6 +5,7 @@
  * unknown for as long, so a player repeating a bad id does not reach the origin each time.
  */
 import { HttpError } from '../../../../core/problem.ts';
+import type { Identity } from '../../../../core/tokens.ts';
 import { ContentKeyLookupResponse, type ContentKeyEntry } from '../../../../core/protection/wire.ts';
 import { originFetch, type OriginBindings } from '../../../shared/origin-client.ts';
 
@@ -18,7 +19,7 @@ const cache = new Map<string, { entry: ContentKeyEntry | null; until: number }>(
 export async function contentKeys(
   env: OriginBindings,
   kids: readonly string[],
-  requestId: string,
+  request: { requestId: string; caller: Identity },
 ): Promise<Map<string, ContentKeyEntry>> {
   const now = Date.now();
   const found = new Map<string, ContentKeyEntry>();
@@ -34,7 +35,8 @@ export async function contentKeys(
     method: 'POST',
     path: '/internal/v1/content-keys/lookup',
     body: { kids: missing },
-    requestId,
+    requestId: request.requestId,
+    caller: request.caller,
   });
   if (res.status !== 200) {
     await res.body?.cancel();

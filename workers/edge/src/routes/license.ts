@@ -62,7 +62,7 @@ export const license = new Hono<EdgeEnv>().post(
     const who = profileIdentity(c);
     const context = { titleId, planId: profileClaims(c).plan, profileMaturityLevel: who.maturityLevel };
     await requireStreamSlot(c.env, who, titleId);
-    const known = await contentKeys(c.env, kids, c.get('requestId'));
+    const known = await contentKeys(c.env, kids, { requestId: c.get('requestId'), caller: who });
     const granted = new Map<string, string>();
     const withheld: string[] = [];
     for (const kid of kids) {
