@@ -4,6 +4,8 @@
  * segment URLs, resume where the profile left off, send heartbeats. No framework, no build step.
  * `window.edgeflix` exposes what the end-to-end test reads (first frame, renditions, errors).
  */
+import { clearKeyProtection } from './protection.js';
+
 const HEARTBEAT_MS = 10_000;
 /** While any title's media is being prepared, the catalog rows are refreshed this often. */
 const PREPARING_POLL_MS = 3000;
@@ -263,6 +265,8 @@ async function play(item) {
     }
     return Promise.resolve(request);
   });
+  // Protected titles: Clear Key licences from the edge (protection.js).
+  player.setProtectionData(clearKeyProtection(item.id, state.profileToken));
   player.on(dashjs.MediaPlayer.events.QUALITY_CHANGE_RENDERED, (e) => {
     if (e.mediaType === 'video') rendition(e.newRepresentation);
   });
