@@ -29,7 +29,6 @@ import {
 import { el, renderXml, type XmlElement } from './xml.ts';
 import { codecFamilyOf } from './device.ts';
 import { kidOfTier, videoKeyTier, type KeyTier, type Protection } from '../protection/tiers.ts';
-import { clearKeyPsshBox } from '../protection/pssh.ts';
 
 export const DASH_CONTENT_TYPE = 'application/dash+xml';
 export const DASH_PROFILE = 'urn:mpeg:dash:profile:isoff-live:2011';
@@ -140,7 +139,7 @@ function videoGroups(encodings: readonly VideoEncoding[], byTier: boolean): Vide
 
 /**
  * The ContentProtection descriptors of a set whose key is `tier`'s (DASH-IF IOP §7): the cenc
- * scheme with its `default_KID`, then Clear Key with its licence URL and a pssh naming the key.
+ * scheme with its `default_KID`, then Clear Key with its licence URL.
  */
 function contentProtection(signalling: Signalling | undefined, tier: KeyTier): XmlElement[] {
   if (!signalling) return [];
@@ -149,16 +148,12 @@ function contentProtection(signalling: Signalling | undefined, tier: KeyTier): X
   return [
     el('ContentProtection', { schemeIdUri: MP4_PROTECTION_SCHEME, value: 'cenc', 'cenc:default_KID': kid }),
     el('ContentProtection', { schemeIdUri: CLEAR_KEY_SYSTEM_SCHEME, value: 'ClearKey1.0' }, [
+      // No cenc:pssh here: dash.js hands Clear Key init data to EME as `keyids`, which it builds
+      // from default_KID; a pssh would be passed under that type and refused. The init segments
+      // carry the pssh for players that read it there.
       el('dashif:laurl', {}, [signalling.licenceUrl]),
-      el('cenc:pssh', {}, [base64(clearKeyPsshBox([kid]))]),
     ]),
   ];
-}
-
-function base64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
 }
 
 function videoSet(
