@@ -110,6 +110,7 @@ describe('route tiers', () => {
     expect(tierFor('GET', '/v1/playback/t1/manifest.mpd')).toBe('playbackStart');
     expect(tierFor('GET', '/v1/search')).toBe('search');
     expect(tierFor('GET', '/v1/playback/t1/master.m3u8')).toBe('playbackStart');
+    expect(tierFor('POST', '/v1/license/clearkey')).toBe('playbackStart');
     expect(tierFor('POST', '/v1/progress')).toBe('progressUpdate');
     expect(tierFor('POST', '/v1/progress/batch')).toBe('progressUpdate');
     expect(tierFor('GET', '/v1/progress/t1')).toBe('browse');

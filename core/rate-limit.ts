@@ -166,6 +166,8 @@ export function tierFor(method: string, path: string): Tier | undefined {
   if (/^\/v1\/playback\/[^/]+\/hls\//.test(path)) return undefined;
   if (path === '/v1/auth/login' && method === 'POST') return 'auth';
   if (method === 'GET' && /^\/v1\/playback\/[^/]+\/(?:manifest\.mpd|master\.m3u8)$/.test(path)) return 'playbackStart';
+  // A licence is part of starting playback (a protected title needs one before its first frame).
+  if (method === 'POST' && path === '/v1/license/clearkey') return 'playbackStart';
   if (method === 'POST' && /^\/v1\/progress(?:\/|$)/.test(path)) return 'progressUpdate';
   if (method === 'GET' && path === '/v1/search') return 'search';
   return 'browse';

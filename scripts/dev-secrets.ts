@@ -1,12 +1,14 @@
 /**
  * Local development keys, made once per checkout under .edgeflix/ (git-ignored): the origin's
  * ES256 signing key, its public JWKS for the edge, the edge→origin service secret, the operator
- * API key and the edge's segment-token key set.
+ * API key, the edge's segment-token key set and the content-key KEK (CONTENT_KEY_KEK).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+
+import { generateKek } from '../core/protection/key-wrap.ts';
 
 export interface DevSecrets {
   signingJwk: JWK & { kid: string };
@@ -15,6 +17,8 @@ export interface DevSecrets {
   operatorApiKey: string;
   /** The edge's SEGMENT_SIGNING_KEYS: `{"current":kid,"keys":{kid:secret}}` as JSON. */
   segmentSigningKeys: string;
+  /** The origin's and media script's CONTENT_KEY_KEK: wraps content keys of protected titles. */
+  contentKeyKek: string;
 }
 
 const randomKey = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
@@ -27,6 +31,7 @@ const segmentKeySet = () => {
 const LATER_FIELDS = {
   operatorApiKey: randomKey,
   segmentSigningKeys: segmentKeySet,
+  contentKeyKek: generateKek,
 } satisfies { [K in keyof DevSecrets]?: () => DevSecrets[K] };
 
 export async function loadOrCreateDevSecrets(stateDir: string): Promise<DevSecrets> {
@@ -48,6 +53,7 @@ export async function loadOrCreateDevSecrets(stateDir: string): Promise<DevSecre
     serviceSecret: randomKey(),
     operatorApiKey: randomKey(),
     segmentSigningKeys: segmentKeySet(),
+    contentKeyKek: generateKek(),
   };
   await mkdir(stateDir, { recursive: true });
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });

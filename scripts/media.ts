@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 
 import { StackError, errorMessage } from './stack/errors.ts';
 import { DEMO_MEDIA, prepareMedia } from './media/prepare.ts';
+import { loadOrCreateDevSecrets } from './dev-secrets.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DEFAULTS = { ...DEMO_MEDIA, persistTo: '.edgeflix/wrangler', out: '.edgeflix/media' };
@@ -94,6 +95,10 @@ async function main(): Promise<void> {
     persistTo: options.persistTo,
     outDir: options.out,
     force: options.force,
+    protectedIndexes: DEMO_MEDIA.protectedIndexes,
+    // The origin must unwrap with the same key: the dev one unless CONTENT_KEY_KEK says otherwise.
+    contentKeyKek:
+      process.env['CONTENT_KEY_KEK'] ?? (await loadOrCreateDevSecrets(resolve(ROOT, '.edgeflix'))).contentKeyKek,
     say: (line) => console.log(`media: ${line}`),
   });
   for (const title of result.playable) console.log(`  ${title.id}  ${title.name}  (${title.maturityRating})`);

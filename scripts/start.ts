@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       AUTH_SIGNING_JWK: JSON.stringify(secrets.signingJwk),
       SERVICE_TOKEN_SECRET: secrets.serviceSecret,
       OPERATOR_API_KEY: secrets.operatorApiKey,
+      CONTENT_KEY_KEK: secrets.contentKeyKek,
     },
   });
   const children: ChildProcess[] = [origin];
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
       ...DEMO_MEDIA,
       persistTo,
       outDir: path.join(stateDir, 'media'),
+      contentKeyKek: secrets.contentKeyKek,
       say: mediaSay,
       signal: media.signal,
     });

@@ -28,6 +28,7 @@ export default defineProject({
             // Request lines would drown the test output; warnings and errors still show.
             LOG_LEVEL: 'warn',
             TEST_PLAYBACK: edge.playback,
+            TEST_PROTECTED: edge.protectedPlayback,
             // Generous: the suites sign in and browse far more than a person would. The rate-limit
             // tests apply their own low limits (workers/edge/test/rate-limit.test.ts).
             RATE_LIMITS: JSON.stringify({

@@ -7,6 +7,7 @@ import { DASH_PROFILE, EDGEFLIX_MPD_NAMESPACE, buildMpd, isoDuration } from './d
 import { DEFAULT_DEVICE_CAPABILITIES, filterForDevice, parseDeviceCapabilities } from './device.ts';
 import { fixtureId, sampleLocations, sampleSource } from './fixtures.ts';
 import type { PlaybackSource, Selection } from './source.ts';
+import { KEY_TIERS, videoKeyTier } from '../protection/tiers.ts';
 
 interface Descriptor {
   schemeIdUri: string;
@@ -321,6 +322,47 @@ describe('buildMpd', () => {
         expect(new Set(ids).size).toBe(ids.length);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('buildMpd for a protected source', () => {
+  /** The source with one key id per tier, as the catalog gives a protected title. */
+  const protect = (source: PlaybackSource): PlaybackSource => ({
+    ...source,
+    protection: {
+      scheme: 'cenc',
+      keys: KEY_TIERS.map((tier, i) => ({ tier, kid: `00000000-0000-0000-0000-00000000000${i + 1}` })),
+    },
+  });
+
+  it('puts one key tier in each video and audio set, with its default_KID and the Clear Key licence URL', () => {
+    fc.assert(
+      fc.property(arbitrarySource, (clear) => {
+        const source = protect(clear);
+        const kept = { encodings: source.encodings, audioTracks: source.audioTracks, subtitleTracks: [] };
+        const xml = buildMpd(source, {
+          kept,
+          locations: sampleLocations(source),
+          licenceUrl: '/v1/license/clearkey?title=t',
+        });
+        const mpd = parseMpd(xml) as unknown as {
+          Period: { AdaptationSet: (AdaptationSet & { ContentProtection?: Record<string, unknown>[] })[] }[];
+        };
+        for (const set of mpd.Period[0]?.AdaptationSet ?? []) {
+          const [cenc, clearKey] = (set.ContentProtection ?? []) as Record<string, unknown>[];
+          expect(cenc?.['schemeIdUri']).toBe('urn:mpeg:dash:mp4protection:2011');
+          expect(clearKey?.['schemeIdUri']).toBe('urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e');
+          expect(clearKey?.['dashif:laurl']).toBe('/v1/license/clearkey?title=t');
+          const tiers = set.Representation.map((r) => {
+            if (set.contentType === 'audio') return 'audio';
+            const e = source.encodings.find((x) => x.id === r.id)!;
+            return videoKeyTier(e);
+          });
+          expect(new Set(tiers).size).toBe(1);
+          expect(cenc?.['cenc:default_KID']).toBe(source.protection!.keys.find((k) => k.tier === tiers[0])!.kid);
+        }
+      }),
     );
   });
 });

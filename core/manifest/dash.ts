@@ -28,6 +28,7 @@ import {
 } from './source.ts';
 import { el, renderXml, type XmlElement } from './xml.ts';
 import { codecFamilyOf } from './device.ts';
+import { kidOfTier, videoKeyTier, type KeyTier, type Protection } from '../protection/tiers.ts';
 
 export const DASH_CONTENT_TYPE = 'application/dash+xml';
 export const DASH_PROFILE = 'urn:mpeg:dash:profile:isoff-live:2011';
@@ -40,6 +41,11 @@ const CICP_PRIMARIES = 'urn:mpeg:mpegB:cicp:ColourPrimaries';
 const CICP_MATRIX = 'urn:mpeg:mpegB:cicp:MatrixCoefficients';
 const CICP_CHANNELS = 'urn:mpeg:mpegB:cicp:ChannelConfiguration';
 const AUDIO_PURPOSE_SCHEME = 'urn:tva:metadata:cs:AudioPurposeCS:2007';
+/** DASH-IF IOP: the Common Encryption descriptor, and Clear Key's system id with its licence URL. */
+export const MP4_PROTECTION_SCHEME = 'urn:mpeg:dash:mp4protection:2011';
+export const CLEAR_KEY_SYSTEM_SCHEME = 'urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e';
+const CENC_NAMESPACE = 'urn:mpeg:cenc:2013';
+const DASHIF_NAMESPACE = 'https://dashif.org/CPS';
 /** Milliseconds: every segment duration the catalog holds (numeric(6,3)) is exact in it. */
 const TIMESCALE = 1000;
 /** Nominal bandwidth for a WebVTT file (DASH requires one on every Representation). */
@@ -59,15 +65,30 @@ export interface MpdOptions {
   locations: MediaLocations;
   /** Seconds into the title where this profile left off; written as `edgeflix:resumePosition`. */
   resumePosition?: number;
+  /** Where players get licences, for a protected source (`dashif:laurl`). */
+  licenceUrl?: string;
+}
+
+/** A protected source's signalling: its key ids and where licences come from. */
+interface Signalling {
+  protection: Protection;
+  licenceUrl: string;
 }
 
 /** The MPD XML document for `source`, listing only `options.kept`. */
 export function buildMpd(source: PlaybackSource, options: MpdOptions): string {
   const { kept, locations } = options;
+  const signalling =
+    source.protection && options.licenceUrl !== undefined
+      ? { protection: source.protection, licenceUrl: options.licenceUrl }
+      : undefined;
+  if (source.protection && !signalling) throw new Error('a protected source needs a licence URL in its MPD');
   let nextSetId = 1;
   const sets: XmlElement[] = [];
-  for (const group of videoGroups(kept.encodings)) sets.push(videoSet(nextSetId++, group, locations));
-  for (const group of audioGroups(kept.audioTracks)) sets.push(audioSet(nextSetId++, group, locations));
+  for (const group of videoGroups(kept.encodings, signalling !== undefined)) {
+    sets.push(videoSet(nextSetId++, group, locations, signalling));
+  }
+  for (const group of audioGroups(kept.audioTracks)) sets.push(audioSet(nextSetId++, group, locations, signalling));
   for (const track of kept.subtitleTracks) sets.push(textSet(nextSetId++, track, locationOf(locations, track.id)));
 
   const segmentDurations = [...kept.encodings, ...kept.audioTracks].map((r) => r.segmentDurationSeconds);
@@ -78,6 +99,8 @@ export function buildMpd(source: PlaybackSource, options: MpdOptions): string {
     {
       xmlns: MPD_NAMESPACE,
       'xmlns:edgeflix': resume === undefined ? undefined : EDGEFLIX_MPD_NAMESPACE,
+      'xmlns:cenc': signalling ? CENC_NAMESPACE : undefined,
+      'xmlns:dashif': signalling ? DASHIF_NAMESPACE : undefined,
       profiles: DASH_PROFILE,
       type: 'static',
       mediaPresentationDuration: isoDuration(source.durationSeconds),
@@ -99,19 +122,46 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
-/** Video groups: one per codec family and dynamic range (SDR first), lowest bandwidth first inside. */
-function videoGroups(encodings: readonly VideoEncoding[]): VideoEncoding[][] {
+/**
+ * Video groups: one per codec family and dynamic range (SDR first), lowest bandwidth first inside;
+ * for a protected source also one per key tier, since an AdaptationSet has one `default_KID`.
+ */
+function videoGroups(encodings: readonly VideoEncoding[], byTier: boolean): VideoEncoding[][] {
   const groups = new Map<string, VideoEncoding[]>();
   const order = (e: VideoEncoding) =>
     DYNAMIC_RANGES.indexOf(e.dynamicRange) * CODEC_FAMILIES.length + CODEC_FAMILIES.indexOf(e.codecFamily);
   for (const e of [...encodings].sort((a, b) => order(a) - order(b) || a.bandwidth - b.bandwidth)) {
-    const key = `${e.codecFamily}/${e.dynamicRange}`;
+    const key = `${e.codecFamily}/${e.dynamicRange}${byTier ? `/${videoKeyTier(e)}` : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), e]);
   }
   return [...groups.values()];
 }
 
-function videoSet(id: number, group: readonly VideoEncoding[], locations: MediaLocations): XmlElement {
+/**
+ * The ContentProtection descriptors of a set whose key is `tier`'s (DASH-IF IOP §7): the cenc
+ * scheme with its `default_KID`, then Clear Key with its licence URL.
+ */
+function contentProtection(signalling: Signalling | undefined, tier: KeyTier): XmlElement[] {
+  if (!signalling) return [];
+  const kid = kidOfTier(signalling.protection, tier);
+  if (!kid) throw new Error(`the protected source has no ${tier} key`);
+  return [
+    el('ContentProtection', { schemeIdUri: MP4_PROTECTION_SCHEME, value: 'cenc', 'cenc:default_KID': kid }),
+    el('ContentProtection', { schemeIdUri: CLEAR_KEY_SYSTEM_SCHEME, value: 'ClearKey1.0' }, [
+      // No cenc:pssh here: dash.js hands Clear Key init data to EME as `keyids`, which it builds
+      // from default_KID; a pssh would be passed under that type and refused. The init segments
+      // carry the pssh for players that read it there.
+      el('dashif:laurl', {}, [signalling.licenceUrl]),
+    ]),
+  ];
+}
+
+function videoSet(
+  id: number,
+  group: readonly VideoEncoding[],
+  locations: MediaLocations,
+  signalling: Signalling | undefined,
+): XmlElement {
   const first = group[0];
   if (!first) throw new Error('empty video group');
   const fastest = group.reduce((a, b) => (frameRateValue(b.frameRate) > frameRateValue(a.frameRate) ? b : a));
@@ -130,6 +180,7 @@ function videoSet(id: number, group: readonly VideoEncoding[], locations: MediaL
       maxFrameRate: fastest.frameRate,
     },
     [
+      ...contentProtection(signalling, videoKeyTier(first)),
       // A player that does not know PQ/HLG must skip the whole set: EssentialProperty says so.
       hdr && el('EssentialProperty', { schemeIdUri: CICP_TRANSFER, value: TRANSFER_CHARACTERISTICS[range] }),
       hdr && el('SupplementalProperty', { schemeIdUri: CICP_PRIMARIES, value: 9 }),
@@ -165,7 +216,12 @@ function audioGroups(tracks: readonly AudioTrack[]): AudioTrack[][] {
   return [...groups.values()].map((g) => g.sort((a, b) => a.bandwidth - b.bandwidth));
 }
 
-function audioSet(id: number, group: readonly AudioTrack[], locations: MediaLocations): XmlElement {
+function audioSet(
+  id: number,
+  group: readonly AudioTrack[],
+  locations: MediaLocations,
+  signalling: Signalling | undefined,
+): XmlElement {
   const first = group[0];
   if (!first) throw new Error('empty audio group');
   const isDefault = group.some((t) => t.isDefault);
@@ -182,6 +238,7 @@ function audioSet(id: number, group: readonly AudioTrack[], locations: MediaLoca
       selectionPriority: isDefault ? 2 : 1,
     },
     [
+      ...contentProtection(signalling, 'audio'),
       el('Label', {}, [first.label]),
       first.role === 'description' && el('Accessibility', { schemeIdUri: AUDIO_PURPOSE_SCHEME, value: 1 }),
       el('Role', { schemeIdUri: ROLE_SCHEME, value: first.role }),

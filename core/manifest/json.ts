@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+import { KeyId, kidOfTier, Protection, videoKeyTier, type KeyTier } from '../protection/tiers.ts';
+import { CLEAR_KEY_SYSTEM_SCHEME } from './dash.ts';
 import { DROP_REASONS, type Dropped } from './device.ts';
 import { INIT_SEGMENT, locationOf, mediaUrl, segmentName, type MediaLocations } from './location.ts';
 import {
@@ -33,6 +35,8 @@ export const QualityTier = z.strictObject({
   initUrl: z.string(),
   /** Segment URL template: `$Number$` is the 1-based segment number. */
   baseUrl: z.string(),
+  /** The key id its segments are encrypted with (protected titles only). */
+  kid: KeyId.optional(),
 });
 export type QualityTier = z.infer<typeof QualityTier>;
 
@@ -50,6 +54,7 @@ export const ManifestAudioTrack = z.strictObject({
   segmentCount: z.number().int(),
   initUrl: z.string(),
   baseUrl: z.string(),
+  kid: KeyId.optional(),
 });
 export type ManifestAudioTrack = z.infer<typeof ManifestAudioTrack>;
 
@@ -73,6 +78,16 @@ export const PlaybackManifest = z.strictObject({
   subtitles: z.array(ManifestSubtitleTrack),
   audioTracks: z.array(ManifestAudioTrack),
   dropped: z.array(z.strictObject({ id: z.string(), kind: z.enum(['video', 'audio']), reason: z.enum(DROP_REASONS) })),
+  /** Present for a protected title: the scheme, its key ids and the licence server (as the MPD's ContentProtection). */
+  protection: z
+    .strictObject({
+      scheme: z.literal('cenc'),
+      keys: Protection.shape.keys,
+      keySystems: z.array(
+        z.strictObject({ keySystem: z.literal('org.w3.clearkey'), schemeIdUri: z.string(), licenceUrl: z.string() }),
+      ),
+    })
+    .optional(),
 });
 export type PlaybackManifest = z.infer<typeof PlaybackManifest>;
 
@@ -81,11 +96,16 @@ export interface JsonManifestOptions {
   dropped: readonly Dropped[];
   locations: MediaLocations;
   resumePosition?: number;
+  /** Where players get licences, for a protected source. */
+  licenceUrl?: string;
 }
 
 /** The JSON manifest for `source`, listing only `options.kept`. */
 export function buildJsonManifest(source: PlaybackSource, options: JsonManifestOptions): PlaybackManifest {
   const { kept, locations } = options;
+  const protection = source.protection;
+  if (protection && options.licenceUrl === undefined) throw new Error('a protected source needs a licence URL');
+  const kid = (tier: KeyTier) => (protection ? { kid: kidOfTier(protection, tier) } : {});
   const urls = (id: string) => {
     const location = locationOf(locations, id);
     return { initUrl: mediaUrl(location, INIT_SEGMENT), baseUrl: mediaUrl(location, segmentName('$Number$')) };
@@ -110,6 +130,7 @@ export function buildJsonManifest(source: PlaybackSource, options: JsonManifestO
         segmentDuration: e.segmentDurationSeconds,
         segmentCount: e.segmentCount,
         ...urls(e.id),
+        ...kid(videoKeyTier(e)),
       })),
     subtitles: kept.subtitleTracks.map((t) => ({
       id: t.id,
@@ -132,7 +153,23 @@ export function buildJsonManifest(source: PlaybackSource, options: JsonManifestO
       segmentDuration: t.segmentDurationSeconds,
       segmentCount: t.segmentCount,
       ...urls(t.id),
+      ...kid('audio'),
     })),
     dropped: options.dropped.map((d) => ({ ...d })),
+    ...(protection && options.licenceUrl !== undefined
+      ? {
+          protection: {
+            scheme: protection.scheme,
+            keys: protection.keys.map((k) => ({ ...k })),
+            keySystems: [
+              {
+                keySystem: 'org.w3.clearkey' as const,
+                schemeIdUri: CLEAR_KEY_SYSTEM_SCHEME,
+                licenceUrl: options.licenceUrl,
+              },
+            ],
+          },
+        }
+      : {}),
   };
 }

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+import { Protection } from '../protection/tiers.ts';
+
 export const CODEC_FAMILIES = ['avc1', 'hev1', 'hvc1', 'vp09', 'av01'] as const;
 export type CodecFamily = (typeof CODEC_FAMILIES)[number];
 
@@ -91,6 +93,8 @@ export const PlaybackSource = z.strictObject({
   encodings: z.array(VideoEncoding),
   audioTracks: z.array(AudioTrack),
   subtitleTracks: z.array(SubtitleTrack),
+  /** Present when the title is protected (CENC): one key id per tier its representations use. */
+  protection: Protection.optional(),
 });
 export type PlaybackSource = z.infer<typeof PlaybackSource>;
 

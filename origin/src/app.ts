@@ -23,6 +23,7 @@ import { profiles } from './routes/profiles.ts';
 import { progress } from './routes/progress.ts';
 import { sessions } from './routes/sessions.ts';
 import { search } from './routes/search.ts';
+import { contentKeys } from './routes/content-keys.ts';
 import { titleSummaries } from './routes/title-summaries.ts';
 import { createShelves, DEFAULT_SHELF_TTL_MS } from './home/shelves.ts';
 import { createBreakers } from './telemetry/breakers.ts';
@@ -78,6 +79,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
   app.route('/internal/v1/history', history);
   app.route('/internal/v1/home', home);
   app.route('/internal/v1/playback', playback);
+  app.route('/internal/v1/content-keys', contentKeys);
   app.route('/internal/v1/experiments', experiments);
   app.route('/internal/v1/edge-metrics', edgeReports);
   // Operators only (OPERATOR_API_KEY); the edge has no route here.

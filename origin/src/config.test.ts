@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
 const jwk = JSON.stringify({ kty: 'EC', crv: 'P-256', d: 'd', x: 'x', y: 'y', kid: 'k' });
-const valid = { AUTH_SIGNING_JWK: jwk, SERVICE_TOKEN_SECRET: 'x'.repeat(32), OPERATOR_API_KEY: 'o'.repeat(32) };
+const valid = {
+  AUTH_SIGNING_JWK: jwk,
+  SERVICE_TOKEN_SECRET: 'x'.repeat(32),
+  OPERATOR_API_KEY: 'o'.repeat(32),
+  CONTENT_KEY_KEK: 'k'.repeat(43),
+};
 
 function message(env: Record<string, string | undefined>): string {
   try {

@@ -105,6 +105,8 @@ const Schema = z
     SERVICE_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(600).default(CLOCK_TOLERANCE_S),
     /** Bearer key of the operator API (/operator/v1); never the service secret. */
     OPERATOR_API_KEY: z.string().min(32, 'must be at least 32 characters').regex(/^\S+$/, 'must not contain spaces'),
+    /** Key-encryption key of the content keys of protected titles (AES-KW, 32 bytes, base64url); see docs/protection.md. */
+    CONTENT_KEY_KEK: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes in base64url (43 characters)'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** Fraction of the duration from which a movie / an episode counts as watched (the edge reads the same). */
     COMPLETION_THRESHOLD_MOVIE: CompletionThreshold.default(DEFAULT_COMPLETION_THRESHOLDS.movie),

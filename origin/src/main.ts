@@ -11,6 +11,7 @@ import { seedIfEmpty } from './seed/bootstrap.ts';
 import { createStores } from './stores/index.ts';
 import { startCompletionConsumer } from './consumers/completions.ts';
 import { startExposureConsumer } from './consumers/exposures.ts';
+import { importKek } from '../../core/protection/key-wrap.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     serviceSecret: config.SERVICE_TOKEN_SECRET,
     serviceClockToleranceS: config.SERVICE_CLOCK_TOLERANCE_S,
     operatorApiKey: config.OPERATOR_API_KEY,
+    contentKeyKek: await importKek(config.CONTENT_KEY_KEK),
     completion: completionThresholds(config),
     sessions: sessionSettings(config),
     homeSharedTtlMs: config.HOME_SHARED_TTL_SECONDS * 1000,

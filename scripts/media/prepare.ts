@@ -12,7 +12,11 @@
  *
  * Representations are cached in `outDir` one by one, so a second run (or one after a crash)
  * encodes only what is missing; objects already in the bucket with the same bytes are skipped.
+ *
+ * Protected titles (`protectedIndexes`) are encrypted after each pass (protect.ts) with keys kept
+ * wrapped in the catalog (content-keys.ts); only the encrypted files go to the bucket.
  */
+import type { KeyEncryptionKey } from '../../core/protection/key-wrap.ts';
 import { join } from 'node:path';
 
 import postgres from 'postgres';
@@ -32,9 +36,15 @@ import { clearCachedTitle, generateTitle, missingRepresentations, type Generated
 import { ALL_REPRESENTATIONS, FIRST_REPRESENTATIONS, objectKey } from './ladder.ts';
 import { openMediaBucket, type MediaBucket, type MediaObject } from './r2.ts';
 import { probeTitle } from './verify.ts';
+import { importKek } from '../../core/protection/key-wrap.ts';
+import { titleContentKeys } from './content-keys.ts';
+import { protectTitle, tiersOf } from './protect.ts';
 
-/** What `npm start` prepares: three titles (two any profile may watch, one adults-only) of a minute each. */
-export const DEMO_MEDIA = { titles: 3, durationSeconds: 60 } as const;
+/**
+ * What `npm start` prepares: three titles (two any profile may watch, one adults-only) of a minute
+ * each; the second is protected (CENC, Clear Key licences from the edge).
+ */
+export const DEMO_MEDIA = { titles: 3, durationSeconds: 60, protectedIndexes: [1] } as const;
 
 export interface PrepareOptions {
   databaseUrl: string;
@@ -47,6 +57,10 @@ export interface PrepareOptions {
   outDir: string;
   /** Regenerate even representations whose cached files are current. */
   force?: boolean;
+  /** Which of the picked titles (0-based, in pick order) are protected. */
+  protectedIndexes?: readonly number[];
+  /** The key-encryption key (CONTENT_KEY_KEK, base64url); needed when any title is protected. */
+  contentKeyKek?: string;
   /** One line of progress for a person. */
   say: (line: string) => void;
   /** Stops the run: the encode under way is killed, claims are released. */
@@ -78,6 +92,11 @@ export async function prepareMedia(options: PrepareOptions): Promise<PrepareResu
   const bucketOpening = openMediaBucket(options.persistTo);
   bucketOpening.catch(() => {});
   const claimed = new Set<string>();
+  const protectedIndexes = options.protectedIndexes ?? [];
+  if (protectedIndexes.length > 0 && !options.contentKeyKek) {
+    throw new StackError('media: protected titles need the key-encryption key (CONTENT_KEY_KEK)');
+  }
+  const kek = options.contentKeyKek ? await importKek(options.contentKeyKek) : undefined;
   let renewal: NodeJS.Timeout | undefined;
   try {
     const titles = await pickDemoTitles(sql, options.titles);
@@ -110,6 +129,8 @@ export async function prepareMedia(options: PrepareOptions): Promise<PrepareResu
       bucketOpening,
       started,
       firstPlayableAt: available.size > 0 ? started : undefined,
+      protectedIds: new Set(protectedIndexes.map((i) => titles[i]?.id).filter((id) => id !== undefined)),
+      kek,
     };
     const label = (i: number, t: DemoTitle) => `${i + 1}/${titles.length} ${t.name}`;
     for (const [i, title] of titles.entries()) {
@@ -146,6 +167,8 @@ interface Run {
   bucketOpening: Promise<MediaBucket>;
   started: number;
   firstPlayableAt: number | undefined;
+  protectedIds: ReadonlySet<string>;
+  kek: KeyEncryptionKey | undefined;
 }
 
 /** Makes `representations` of one title, loads them and describes exactly them in the catalog. */
@@ -166,7 +189,7 @@ async function preparePass(
   });
   if (missing.length > 0) say(`${label}: generating ${missing.join(', ')}`);
   const report = encodeProgress(label, missing, say);
-  const { media, encoded } = await generateTitle(title, {
+  const generated = await generateTitle(title, {
     outDir: options.outDir,
     durationSeconds: options.durationSeconds,
     representations,
@@ -174,14 +197,27 @@ async function preparePass(
     onProgress: report,
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  const { encoded } = generated;
   if (encoded.length > 0) {
-    const problems = await probeTitle(tools, join(options.outDir, title.id), media, encoded);
+    const problems = await probeTitle(tools, join(options.outDir, title.id), generated.media, encoded);
     if (problems.length > 0) {
       throw new StackError(`media: ${title.name} failed its checks:\n  ${problems.join('\n  ')}`);
     }
   }
+  let media = generated.media;
+  let folder = join(options.outDir, title.id);
+  if (run.protectedIds.has(title.id) && run.kek) {
+    const keys = await titleContentKeys(run.sql, title.id, tiersOf(media), run.kek);
+    const result = protectTitle(options.outDir, media, keys);
+    if (result.encrypted.length > 0) {
+      say(
+        `${label}: encrypted ${result.encrypted.join(', ')} (cenc, ${keys.size} keys) in ${seconds(result.seconds * 1000)}`,
+      );
+    }
+    ({ media, dir: folder } = result);
+  }
 
-  const objects = objectsOf(options.outDir, media);
+  const objects = objectsOf(folder, media);
   const bucket = await run.bucketOpening;
   say(`${label}: uploading ${objects.length} objects`);
   const loaded = await bucket.load(objects);
@@ -230,10 +266,11 @@ function encodeProgress(
   };
 }
 
-function objectsOf(outDir: string, media: GeneratedTitle): MediaObject[] {
+/** The objects of `media`, whose files are in `folder`. */
+function objectsOf(folder: string, media: GeneratedTitle): MediaObject[] {
   return media.files.map((f) => ({
     key: objectKey(media.titleId, f.path),
-    file: join(outDir, media.titleId, f.path),
+    file: join(folder, f.path),
     contentType: f.contentType,
   }));
 }

@@ -13,5 +13,7 @@ declare namespace Cloudflare {
     TEST_TITLES: string;
     /** JSON: the playable fixture titles (origin/test/support/playback.ts). */
     TEST_PLAYBACK: string;
+    /** JSON: the protected fixture titles and their clear keys (origin/test/support/protected.ts). */
+    TEST_PROTECTED: string;
   }
 }

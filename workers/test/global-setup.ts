@@ -3,6 +3,7 @@ import type { TestProject } from 'vitest/node';
 import { refreshSearchDocuments } from '../../origin/src/seed/write.ts';
 import { listen, realStackOrigin } from '../../origin/test/support/origin.ts';
 import { insertPlaybackFixtures } from '../../origin/test/support/playback.ts';
+import { insertProtectedFixtures } from '../../origin/test/support/protected.ts';
 import { startChaosProxy } from './chaos-proxy.ts';
 
 /**
@@ -27,6 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     foreignSigningJwk: JSON.stringify(keys.foreignSigningJwk),
     titles: JSON.stringify(await seededTitles(databaseUrl)),
     playback: JSON.stringify(await insertPlaybackFixtures(databaseUrl)),
+    protectedPlayback: JSON.stringify(await insertProtectedFixtures(databaseUrl, keys.contentKeyKek)),
     segmentKeys: keys.segmentSigningKeys,
   });
   // The fixtures above were written after the seed built the search documents.
@@ -75,6 +77,7 @@ declare module 'vitest' {
       foreignSigningJwk: string;
       titles: string;
       playback: string;
+      protectedPlayback: string;
       segmentKeys: string;
     };
   }

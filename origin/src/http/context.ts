@@ -1,3 +1,4 @@
+import type { KeyEncryptionKey } from '../../../core/protection/key-wrap.ts';
 import type { Context } from 'hono';
 import type { AccountIdentity, Identity, UserTokenSigner, UserTokenSettings } from '../../../core/tokens.ts';
 import type { SessionSettings } from '../../../core/sessions.ts';
@@ -20,6 +21,8 @@ export interface OriginDeps {
   serviceClockToleranceS?: number;
   /** The operator API's bearer key (OPERATOR_API_KEY). */
   operatorApiKey: string;
+  /** Unwraps the content keys of protected titles (CONTENT_KEY_KEK). */
+  contentKeyKek: KeyEncryptionKey;
   /** Fraction of the duration from which a title counts as completed, per content type. */
   completion: CompletionThresholds;
   /** Token and session lifetimes (SESSION_* and *_TOKEN_TTL_SECONDS). */

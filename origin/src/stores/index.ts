@@ -15,6 +15,7 @@ import { postgresCatalogStore, postgresPreferenceStore } from './postgres-catalo
 import { postgresExperimentStore } from './postgres-experiments.ts';
 import { postgresHomeStore } from './postgres-home.ts';
 import { postgresSearchStore } from './postgres-search.ts';
+import { postgresContentKeyStore } from './postgres-content-keys.ts';
 import type { Stores } from './types.ts';
 
 const CATALOG_CACHE = { ttlMs: 60_000, maxEntries: 50_000 };
@@ -63,6 +64,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
       preferences: postgresPreferenceStore(sql),
       home: postgresHomeStore(sql),
       search: postgresSearchStore(sql),
+      contentKeys: postgresContentKeyStore(sql),
       experiments: postgresExperimentStore(sql),
       progress: embeddedProgressStore(sql),
       events,
@@ -101,6 +103,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     preferences: postgresPreferenceStore(sql),
     home: postgresHomeStore(sql),
     search: postgresSearchStore(sql),
+    contentKeys: postgresContentKeyStore(sql),
     experiments: postgresExperimentStore(sql),
     progress,
     events,

@@ -24,7 +24,7 @@ export async function queryPlaybackSource(sql: postgres.Sql, id: string): Promis
     FROM titles t JOIN maturity_ratings r ON r.code = t.maturity_rating
     WHERE t.id = ${id} AND t.type <> 'series' AND t.media_available`;
   if (!title) return null;
-  const [encodings, audio, subtitles] = await Promise.all([
+  const [encodings, audio, subtitles, keys] = await Promise.all([
     sql`
       SELECT id, codec, codec_family, width, height, bandwidth, frame_rate, dynamic_range,
              segment_duration_seconds, segment_count, storage_prefix
@@ -36,6 +36,7 @@ export async function queryPlaybackSource(sql: postgres.Sql, id: string): Promis
     sql`
       SELECT id, language, label, kind, storage_key
       FROM subtitle_tracks WHERE title_id = ${id} ORDER BY language, kind, id`,
+    sql<{ tier: string; kid: string }[]>`SELECT tier, kid FROM content_keys WHERE title_id = ${id} ORDER BY tier`,
   ]);
   return PlaybackSource.parse({
     titleId: title.id,
@@ -78,5 +79,8 @@ export async function queryPlaybackSource(sql: postgres.Sql, id: string): Promis
       kind: s['kind'],
       storageKey: s['storage_key'],
     })),
+    ...(keys.length > 0
+      ? { protection: { scheme: 'cenc', keys: keys.map((k) => ({ tier: k.tier, kid: k.kid })) } }
+      : {}),
   });
 }

@@ -3,6 +3,7 @@
  * an embedded one (everything in PGlite); `test/contract/` runs one suite against both.
  */
 import type { ArtworkKind } from '../../../core/artwork.ts';
+import type { KeyTier } from '../../../core/protection/tiers.ts';
 import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import type { Experiment, ExperimentStatus } from '../../../core/experiments/schema.ts';
 import type { PlaybackSource } from '../../../core/manifest/source.ts';
@@ -368,6 +369,21 @@ export interface ExperimentStore {
   variantCounts(experimentId: string, version?: number): Promise<Map<string, VariantCounts>>;
 }
 
+/** A content key of a protected title as stored: wrapped under CONTENT_KEY_KEK (migration 0012). */
+export interface WrappedContentKey {
+  kid: string;
+  titleId: string;
+  titleMaturityLevel: number;
+  tier: KeyTier;
+  wrappedKey: Uint8Array;
+}
+
+/** The content keys of protected titles. */
+export interface ContentKeyStore {
+  /** The keys among `kids` the catalog has (unknown ids are left out). */
+  lookup(kids: readonly string[]): Promise<WrappedContentKey[]>;
+}
+
 /** Title search over the search documents (migrations/postgres/0008_search.sql). */
 export interface SearchStore {
   /**
@@ -390,6 +406,7 @@ export interface Stores {
   preferences: PreferenceStore;
   home: HomeStore;
   search: SearchStore;
+  contentKeys: ContentKeyStore;
   experiments: ExperimentStore;
   progress: ProgressStore;
   events: EventBus;

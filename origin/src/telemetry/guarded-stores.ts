@@ -57,6 +57,7 @@ export function guardStores(stores: Stores, metrics: Metrics, breakers: Breakers
     preferences: wrap('preferences'),
     home: wrap('home'),
     search: wrap('search'),
+    contentKeys: wrap('contentKeys'),
     experiments: wrap('experiments'),
     progress: wrap('progress'),
     events: wrap('events'),

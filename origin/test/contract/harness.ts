@@ -23,6 +23,7 @@ export async function storesFor(
     AUTH_SIGNING_JWK: JSON.stringify(keys.signingJwk),
     SERVICE_TOKEN_SECRET: keys.serviceSecret,
     OPERATOR_API_KEY: keys.operatorKey,
+    CONTENT_KEY_KEK: keys.contentKeyKek,
   };
   const seed = {
     afterMigrate: async (sql: Parameters<typeof seedDatabase>[0]) => void (await seedDatabase(sql, { titles: 4 })),

@@ -1,6 +1,8 @@
 /** Throwaway signing keys and secrets for tests (never the dev or production ones). */
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
+import { generateKek } from '../../../core/protection/key-wrap.ts';
+
 export interface TestKeys {
   signingJwk: JWK & { kid: string };
   publicJwks: { keys: JWK[] };
@@ -11,6 +13,8 @@ export interface TestKeys {
   operatorKey: string;
   /** The edge's SEGMENT_SIGNING_KEYS (JSON): two keys, as during a rotation, signing with `test-2`. */
   segmentSigningKeys: string;
+  /** The origin's CONTENT_KEY_KEK (base64url), which the tests' packager wraps keys under too. */
+  contentKeyKek: string;
 }
 
 async function es256(kid: string): Promise<{ priv: JWK & { kid: string }; pub: JWK }> {
@@ -30,6 +34,7 @@ export async function makeTestKeys(): Promise<TestKeys> {
     foreignSigningJwk: foreign.priv,
     serviceSecret: Buffer.from(bytes).toString('base64url'),
     operatorKey: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url'),
+    contentKeyKek: generateKek(),
     segmentSigningKeys: JSON.stringify({
       current: 'test-2',
       keys: {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { completionThresholds } from '../../../core/progress.ts';
 import { importUserTokenSigner } from '../../../core/tokens.ts';
+import { importKek } from '../../../core/protection/key-wrap.ts';
 import { createApp } from '../../src/app.ts';
 import type { CassandraSettings } from '../../src/db/cassandra.ts';
 import { loadConfig, sessionSettings } from '../../src/config.ts';
@@ -52,6 +53,7 @@ async function createTestOrigin(options: {
     AUTH_SIGNING_JWK: JSON.stringify(options.keys.signingJwk),
     SERVICE_TOKEN_SECRET: options.keys.serviceSecret,
     OPERATOR_API_KEY: options.keys.operatorKey,
+    CONTENT_KEY_KEK: options.keys.contentKeyKek,
     ...options.config,
   });
   const stores = await createStores(config, silentLogger, {
@@ -67,6 +69,7 @@ async function createTestOrigin(options: {
     ...(options.serviceClockToleranceS !== undefined ? { serviceClockToleranceS: options.serviceClockToleranceS } : {}),
     ...(options.homeSharedTtlMs !== undefined ? { homeSharedTtlMs: options.homeSharedTtlMs } : {}),
     operatorApiKey: options.keys.operatorKey,
+    contentKeyKek: await importKek(options.keys.contentKeyKek),
     completion: completionThresholds(config),
     sessions: sessionSettings(config),
   };

@@ -12,7 +12,7 @@ export interface PlaybackFixtures {
 }
 
 /** The sample source under another title id, its representation ids shifted by `offset`. */
-function shiftedSource(titleId: string, offset: number, rating: string): PlaybackSource {
+export function shiftedSource(titleId: string, offset: number, rating: string): PlaybackSource {
   const source = sampleSource();
   const id = (old: string) => fixtureId(Number.parseInt(old.slice(-12), 16) + offset);
   const key = (old: string) => old.replace(FIXTURE_TITLE_ID, titleId);
@@ -41,7 +41,7 @@ export async function insertPlaybackFixtures(databaseUrl: string): Promise<Playb
   return fixtures;
 }
 
-async function insertSource(tx: postgres.TransactionSql, s: PlaybackSource): Promise<void> {
+export async function insertSource(tx: postgres.TransactionSql, s: PlaybackSource): Promise<void> {
   await tx`INSERT INTO titles (id, type, name, release_year, maturity_rating, duration_seconds, media_available)
            VALUES (${s.titleId}, 'movie', ${s.name}, 2024, ${s.maturityRating}, ${s.durationSeconds}, true)`;
   for (const e of s.encodings) {

@@ -16,6 +16,7 @@ import {
 } from './session.js';
 import { artworkImage, continueWatchingRow, initDiscovery, openTitle, progressBar } from './discovery.js';
 import { ENDED_MESSAGE, hideStreams, releaseStream, showTooManyStreams, streamIdOf } from './streams.js';
+import { clearKeyProtection } from './protection.js';
 
 const HEARTBEAT_MS = 10_000;
 /** While any title's media is being prepared, the catalog rows are refreshed this often. */
@@ -296,6 +297,8 @@ async function play(item) {
     }
     return Promise.resolve(request);
   });
+  // Protected titles: Clear Key licences from the edge (protection.js).
+  player.setProtectionData(clearKeyProtection(item.id, state.profileToken));
   player.on(dashjs.MediaPlayer.events.QUALITY_CHANGE_RENDERED, (e) => {
     if (e.mediaType === 'video') rendition(e.newRepresentation);
   });

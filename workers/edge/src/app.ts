@@ -19,6 +19,7 @@ import { history } from './routes/history.ts';
 import { home } from './routes/home.ts';
 import { MEDIA_PATH_PREFIX, media } from './routes/media.ts';
 import { playback } from './routes/playback.ts';
+import { license } from './routes/license.ts';
 import { profiles } from './routes/profiles.ts';
 import { search } from './routes/search.ts';
 import { progress } from './routes/progress.ts';
@@ -91,6 +92,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.route('/v1/search', search);
   app.route('/v1/playback', playback);
   app.route('/v1/streams', streams);
+  app.route('/v1/license', license);
   app.route('/v1/media', media);
   app.route('/v1/artwork', artwork);
 

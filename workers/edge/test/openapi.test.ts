@@ -245,6 +245,12 @@ describe('real responses conform to the document', () => {
     expect((await call(playlistUri)).status).toBe(200);
     expect((await call(playlistUri.replace(/token=[^&]+/, 'token=x.y.z'))).status).toBe(403);
 
+    const { pg } = JSON.parse(env.TEST_PROTECTED) as { pg: { titleId: string; keys: { sd: { kidB64: string } } } };
+    const licenceUrl = `/v1/license/clearkey?title=${pg.titleId}`;
+    expect((await call(licenceUrl, post({ kids: [pg.keys.sd.kidB64], type: 'temporary' }, token))).status).toBe(200);
+    expect((await call(licenceUrl, post({ kids: ['x'] }, token))).status).toBe(400);
+    expect((await call(`/v1/playback/${pg.titleId}/master.m3u8`, bearer(token))).status).toBe(422);
+
     const init = manifest.qualities[0]!.initUrl;
     const key = new URL(init, EDGE).pathname.slice('/v1/'.length);
     await env.MEDIA.put(

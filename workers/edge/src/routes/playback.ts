@@ -32,6 +32,7 @@ import {
 import { buildJsonManifest, PlaybackManifest } from '../../../../core/manifest/json.ts';
 import { INIT_SEGMENT, type MediaLocation } from '../../../../core/manifest/location.ts';
 import { planLimits } from '../../../../core/manifest/plans.ts';
+import { limitsWithinKeyCeiling } from '../../../../core/protection/tiers.ts';
 import type { PlaybackSource, Selection } from '../../../../core/manifest/source.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import {
@@ -116,7 +117,8 @@ const mpdDoc: OperationSpec = {
 const masterDoc: OperationSpec = {
   operationId: 'hlsMasterPlaylist',
   summary: 'HLS master playlist for the calling profile and device',
-  description: "Its media playlist URLs carry each representation's segment token.",
+  description:
+    "Its media playlist URLs carry each representation's segment token. Clear titles only: a protected title answers 422 `not_playable` (play its DASH manifest).",
   tags: ['playback'],
   security: ['profileToken'],
   params: TitleIdParams,
@@ -139,7 +141,7 @@ const mediaPlaylistDoc: OperationSpec = {
   security: ['segmentToken'],
   params: PlaylistParams,
   responses: { 200: { description: 'The playlist', content: { [HLS_CONTENT_TYPE]: { type: 'string' } } } },
-  problems: ['validation_failed', 'forbidden', 'session_revoked', 'not_found', 'origin_unavailable', 'unavailable'],
+  problems: ['validation_failed', 'forbidden', 'session_revoked', 'not_found', 'not_playable', 'origin_unavailable', 'unavailable'],
 };
 
 export const playback = new Hono<EdgeEnv>()
@@ -156,10 +158,14 @@ export const playback = new Hono<EdgeEnv>()
         takeStreamSlot(c, titleId),
       ]);
       setManifestHeaders(c, prepared, streamId);
+      const licenceUrl = source.protection ? licenceUrlOf(source.titleId) : undefined;
+      const protectedOptions = licenceUrl === undefined ? {} : { licenceUrl };
       if (wantsJson(c)) {
-        return c.json(buildJsonManifest(source, { kept, dropped, locations, resumePosition: resume }));
+        return c.json(
+          buildJsonManifest(source, { kept, dropped, locations, resumePosition: resume, ...protectedOptions }),
+        );
       }
-      return c.body(buildMpd(source, { kept, locations, resumePosition: resume }), 200, {
+      return c.body(buildMpd(source, { kept, locations, resumePosition: resume, ...protectedOptions }), 200, {
         'content-type': DASH_CONTENT_TYPE,
       });
     }),
@@ -167,6 +173,14 @@ export const playback = new Hono<EdgeEnv>()
   .get('/:titleId/master.m3u8', describeRoute(masterDoc), requireUser('profile'), (c) =>
     streamStart(c, async () => {
       const prepared = await prepare(c);
+      if (prepared.source.protection) {
+        // Players get HLS for clear titles only: CENC (AES-CTR) in fMP4 is what DASH + EME plays;
+        // HLS players expect SAMPLE-AES/cbcs with FairPlay, which this service does not issue.
+        throw new HttpError(
+          'not_playable',
+          'This title is protected (CENC with Clear Key licences) and is offered as DASH only: use manifest.mpd',
+        );
+      }
       const [locations, streamId] = await Promise.all([
         signLocations(c, prepared),
         takeStreamSlot(c, prepared.source.titleId),
@@ -196,6 +210,7 @@ export const playback = new Hono<EdgeEnv>()
     await checkSegmentSession(c, claims);
     const { source, stale } = await playbackSource(c.env, titleId, c.get('requestId'));
     if (stale) c.header(FALLBACK_HEADER, 'stale-catalog');
+    if (source.protection) throw new HttpError('not_playable', 'This title is protected and is offered as DASH only');
     const rep = representationOf(source, representationId);
     if (!rep) throw new HttpError('not_found', `Title ${titleId} has no representation ${representationId}`);
     requireCoveredPath(claims, 'storageKey' in rep ? rep.storageKey : `${rep.storagePrefix}${INIT_SEGMENT}`);
@@ -232,7 +247,10 @@ async function prepare(c: AppContext): Promise<Prepared> {
   if (source.maturityLevel > who.maturityLevel) {
     throw new HttpError('forbidden', 'This title is above the profile\u2019s maturity level');
   }
-  const result = filterForDevice(source, caps, planLimits(profileClaims(c).plan));
+  const plan = profileClaims(c).plan;
+  // A protected title lists only what the plan may get keys for (core/protection/tiers.ts).
+  const limits = source.protection ? limitsWithinKeyCeiling(planLimits(plan), plan) : planLimits(plan);
+  const result = filterForDevice(source, caps, limits);
   if (!result.playable) {
     throw new HttpError('not_playable', notPlayableDetail(result), {
       headers: { [DROPPED_HEADER]: formatDropped(result.dropped) },
@@ -301,6 +319,11 @@ async function signLocations(c: AppContext, p: Prepared): Promise<Record<string,
  */
 function locationFor(prefix: string, token: string): MediaLocation {
   return { baseUrl: `/v1/${prefix}`, query: `${SEGMENT_TOKEN_PARAM}=${token}` };
+}
+
+/** The licence server a protected title's manifests name (routes/license.ts), a path like every manifest URL. */
+function licenceUrlOf(titleId: string): string {
+  return `/v1/license/clearkey?title=${titleId}`;
 }
 
 function representationOf(source: PlaybackSource, id: string) {
