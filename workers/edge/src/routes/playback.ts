@@ -141,7 +141,15 @@ const mediaPlaylistDoc: OperationSpec = {
   security: ['segmentToken'],
   params: PlaylistParams,
   responses: { 200: { description: 'The playlist', content: { [HLS_CONTENT_TYPE]: { type: 'string' } } } },
-  problems: ['validation_failed', 'forbidden', 'session_revoked', 'not_found', 'not_playable', 'origin_unavailable', 'unavailable'],
+  problems: [
+    'validation_failed',
+    'forbidden',
+    'session_revoked',
+    'not_found',
+    'not_playable',
+    'origin_unavailable',
+    'unavailable',
+  ],
 };
 
 export const playback = new Hono<EdgeEnv>()
