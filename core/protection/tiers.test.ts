@@ -28,7 +28,7 @@ describe('keyDecision over plan × maturity × tier', () => {
             { titleId, planId: plan, profileMaturityLevel: profileLevel },
             { titleId: keyTitle, titleMaturityLevel: titleLevel, tier },
           );
-          const ceiling = CEILING[plan] ?? 'sd';
+          const ceiling = Object.hasOwn(CEILING, plan) ? CEILING[plan] : 'sd';
           const withinPlan =
             tier === 'audio' || VIDEO_KEY_TIERS.indexOf(tier as 'sd') <= VIDEO_KEY_TIERS.indexOf(ceiling as 'sd');
           const expected = !same
