@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signServiceToken } from '../../core/tokens.ts';
 import { asEdge } from './support/as-edge.ts';
 import type { TestKeys } from './support/keys.ts';
-import { realTestOrigin, TEST_TOKEN_SETTINGS, type TestOrigin } from './support/origin.ts';
+import { listen, realTestOrigin, TEST_TOKEN_SETTINGS, type TestOrigin } from './support/origin.ts';
 
 const DEMO = { email: 'demo@edgeflix.test', password: 'edgeflix-demo' };
 const FAMILY = { email: 'family@edgeflix.test', password: 'edgeflix-family' };
@@ -232,6 +232,31 @@ describe('profiles', () => {
 describe('unknown routes and health', () => {
   it('answers an unknown route with a 404 problem', async () => {
     await expectProblem(await call({ path: '/v1/nothing-here' }), 404, 'not_found');
+  });
+
+  it('echoes the request id over HTTP on a route answer, a refusal and an unknown route', async () => {
+    const server = await listen(origin.app);
+    try {
+      const account = (await origin.deps.stores.accounts.findAccountByEmail(DEMO.email))!;
+      const get = async (path: string, requestId: string, token?: string) => {
+        const headers: Record<string, string> = { 'x-request-id': requestId };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const res = await fetch(`${server.url}${path}`, { headers });
+        const body = await res.text();
+        return { status: res.status, id: res.headers.get('x-request-id'), body };
+      };
+      const credential = (path: string) =>
+        signServiceToken({ htm: 'GET', htu: path, rid: 'test-request-0001', sub: account.id }, keys.serviceSecret);
+      const listed = await get('/v1/profiles', 'req-listed-0001', await credential('/v1/profiles'));
+      expect(listed).toMatchObject({ status: 200, id: 'req-listed-0001' });
+      expect(JSON.parse(listed.body)).toHaveProperty('profiles');
+      expect(await get('/v1/profiles', 'req-refused-0001')).toMatchObject({ status: 401, id: 'req-refused-0001' });
+      const unknown = await get('/v1/nothing-here', 'req-unknown-0001', await credential('/v1/nothing-here'));
+      expect(unknown).toMatchObject({ status: 404, id: 'req-unknown-0001' });
+      expect((await get('/healthz', 'req-health-0001')).id).toBe('req-health-0001');
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports every store ready on /readyz', async () => {

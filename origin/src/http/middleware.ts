@@ -19,7 +19,7 @@ export function requestContext(deps: AppDeps) {
     c.set('requestId', requestId);
     const started = performance.now();
     await next();
-    c.header(REQUEST_ID_HEADER, requestId);
+    stampRequestId(c, requestId);
     const caller = c.get('caller');
     // The route template, never the raw path, so ids do not explode the label set.
     deps.metrics.httpRequestDuration.observe(
@@ -35,6 +35,21 @@ export function requestContext(deps: AppDeps) {
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });
   });
+}
+
+/**
+ * Adds the request id to the response already made. `c.header` on a finalized response rebuilds
+ * it around its body stream, which under @hono/node-server also turns its lightweight response
+ * (a string written as is) into a full fetch Response streamed chunk by chunk: that cost more than
+ * routing the request. The headers of a response we made are mutable, so they are set in place; a
+ * response whose headers are immutable (a fetched one) still goes through `c.header`.
+ */
+function stampRequestId(c: AppContext, requestId: string): void {
+  try {
+    c.res.headers.set(REQUEST_ID_HEADER, requestId);
+  } catch {
+    c.header(REQUEST_ID_HEADER, requestId);
+  }
 }
 
 /** No origin route takes a larger body (the flush's 256 KiB is the largest). */
@@ -78,7 +93,9 @@ export const requireServiceCredential = createMiddleware<OriginEnv>(async (c, ne
  */
 async function takeRawBody(c: AppContext): Promise<Uint8Array> {
   const raw = c.req.raw;
-  if (raw.body === null) return new Uint8Array();
+  // A GET or HEAD never has one (fetch's Request refuses it; @hono/node-server attaches none), and
+  // asking for `body` makes @hono/node-server build the full fetch Request it otherwise avoids.
+  if (raw.method === 'GET' || raw.method === 'HEAD' || raw.body === null) return new Uint8Array();
   const reader = raw.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -25,13 +25,19 @@ function guard<T extends object>(
   metrics: Metrics,
   breakers: Breakers,
 ): T {
+  // One wrapper per method, made on first use (with its histogram child resolved once), rather
+  // than a closure and a label lookup on every call.
+  const wrapped = new Map<string, { of: unknown; call: (...args: unknown[]) => Promise<unknown> }>();
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value: unknown = Reflect.get(obj, prop, receiver);
       if (typeof value !== 'function' || PASS_THROUGH.has(prop) || typeof prop !== 'string') return value;
+      const hit = wrapped.get(prop);
+      if (hit?.of === value) return hit.call;
       const method = prop;
-      return async (...args: unknown[]) => {
-        const end = metrics.storeCallDuration.startTimer({ service, store, method });
+      const timer = metrics.storeCallDuration.labels({ service, store, method });
+      const call = async (...args: unknown[]) => {
+        const end = timer.startTimer();
         try {
           return await breakers.run(service, () => (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args));
         } catch (err) {
@@ -42,6 +48,8 @@ function guard<T extends object>(
           end();
         }
       };
+      wrapped.set(prop, { of: value, call });
+      return call;
     },
   });
 }
