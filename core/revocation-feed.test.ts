@@ -43,9 +43,12 @@ describe('RevocationLog', () => {
   });
 
   it('refuses an append of more revocations than one call may carry', () => {
-    expect(() => new RevocationLog().append(Array.from({ length: 257 }, (_, i) => rev(`s${i}`)), T0)).toThrow(
-      RangeError,
-    );
+    expect(() =>
+      new RevocationLog().append(
+        Array.from({ length: 257 }, (_, i) => rev(`s${i}`)),
+        T0,
+      ),
+    ).toThrow(RangeError);
   });
 
   it('tells a reader older than the pruned horizon, or ahead of the log, to reload every live entry', () => {
@@ -62,18 +65,22 @@ describe('RevocationLog', () => {
 
   it('restored from its stored entries and meta, answers what it answered before', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 5 * 3_600_000 }), { maxLength: 40 }), fc.nat(50), (offsets, at) => {
-        const log = new RevocationLog();
-        offsets.forEach((o, i) => log.append([rev(`s${i}`, T0 + o)], T0 + o));
-        log.prune(T0 + 3 * 3_600_000);
-        const kept = readAll(log, 0).ids;
-        const restored = new RevocationLog(
-          kept.map((id) => log.since(0).entries.find((e) => e.sessionId === id)!),
-          log.meta,
-        );
-        expect(restored.since(at)).toEqual(log.since(at));
-        expect(restored.append([rev('next')], T0).at(0)!.seq).toBe(log.meta.seq + 1);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5 * 3_600_000 }), { maxLength: 40 }),
+        fc.nat(50),
+        (offsets, at) => {
+          const log = new RevocationLog();
+          offsets.forEach((o, i) => log.append([rev(`s${i}`, T0 + o)], T0 + o));
+          log.prune(T0 + 3 * 3_600_000);
+          const kept = readAll(log, 0).ids;
+          const restored = new RevocationLog(
+            kept.map((id) => log.since(0).entries.find((e) => e.sessionId === id)!),
+            log.meta,
+          );
+          expect(restored.since(at)).toEqual(log.since(at));
+          expect(restored.append([rev('next')], T0).at(0)!.seq).toBe(log.meta.seq + 1);
+        },
+      ),
     );
   });
 

@@ -39,15 +39,13 @@ export class RevocationFeed extends DurableObject<Env> {
         `SELECT seq, session_id, account_id, revoked_at, until FROM ${TABLES.entries} ORDER BY seq`,
       )
       .toArray()
-      .map(
-        (r): FeedEntry => ({
-          seq: r.seq,
-          sessionId: r.session_id,
-          accountId: r.account_id,
-          revokedAt: r.revoked_at,
-          until: r.until,
-        }),
-      );
+      .map((r): FeedEntry => ({
+        seq: r.seq,
+        sessionId: r.session_id,
+        accountId: r.account_id,
+        revokedAt: r.revoked_at,
+        until: r.until,
+      }));
     const meta = sql.exec<{ seq: number; horizon: number }>(`SELECT seq, horizon FROM ${TABLES.meta}`).toArray()[0];
     this.#log = new RevocationLog(entries, meta ?? { seq: 0, horizon: 0 });
     this.#status = 'ready';
