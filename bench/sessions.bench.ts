@@ -1,13 +1,13 @@
 /**
  * What sessions cost and how fast a sign-out lands (issue 11), on the real stack:
  * - the revocation check at the edge (`wrangler dev`): the cheapest signed-in request (token check,
- *   then a 404) with tokens that carry a session id, so each pays the SessionGuard check, vs the
+ *   then a 404) with tokens that carry a session id, so each pays the revocation-feed check, vs the
  *   same request with tokens that carry none, which the edge has nothing to check for. Only a
  *   holder of the origin's signing key can mint either, so the ceiling needs no switch in the edge;
  * - revocation propagation: 100 sign-outs through one edge, each timed from the logout's response
  *   until the signed-out token gets 401 `session_revoked` at that edge and at a second edge (its own
- *   `wrangler dev` and isolate, sharing the first one's SessionGuard objects through a private dev
- *   registry, as two locations share one Durable Object namespace);
+ *   `wrangler dev` and isolate, sharing the first one's RevocationFeed and SessionGuard objects
+ *   through a private dev registry, as two locations share one Durable Object namespace);
  * - the origin's `GET /v1/profiles` (service credential minted per call as the edge does, checked,
  *   routed, queried) vs the same SQL query through a raw postgres.js pool.
  */
@@ -36,8 +36,10 @@ const PROPAGATION_GOAL_MS = 5_000;
 /** A poll that has not seen the refusal by then fails the bench. */
 const POLL_LIMIT_MS = 15_000;
 const PROBE = '/v1/limited-probe';
-/** Sign-outs spread over longer than an isolate trusts its copy (GUARD_CACHE_MS, 2 s). */
+/** Sign-outs spread over longer than an isolate trusts its view (FEED_MAX_AGE_MS, 1 s). */
 const JITTER_MS = 2_500;
+/** Bindings the second edge reaches in the first edge's worker, as every location reaches one namespace. */
+const SHARED_OBJECTS = new Set(['SESSION_GUARD', 'REVOCATION_FEED']);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -54,8 +56,9 @@ function latencies(samples: number[]): Measurement {
 }
 
 /**
- * A wrangler config for a second edge: the same worker under another name, whose SESSION_GUARD is
- * the first edge's (`script_name`), reached through the dev registry like another location's.
+ * A wrangler config for a second edge: the same worker under another name, whose SESSION_GUARD and
+ * REVOCATION_FEED are the first edge's (`script_name`), reached through the dev registry like
+ * another location's.
  */
 async function secondEdgeConfig(dir: string): Promise<string> {
   const { rawConfig } = experimental_readRawConfig({ config: path.join(root, 'wrangler.toml') });
@@ -66,7 +69,7 @@ async function secondEdgeConfig(dir: string): Promise<string> {
     assets: { ...rawConfig.assets, directory: path.join(root, rawConfig.assets!.directory!) },
     durable_objects: {
       bindings: (rawConfig.durable_objects?.bindings ?? []).map((b: { name: string }) =>
-        b.name === 'SESSION_GUARD' ? { ...b, script_name: rawConfig.name } : b,
+        SHARED_OBJECTS.has(b.name) ? { ...b, script_name: rawConfig.name } : b,
       ),
     },
     env: undefined,
@@ -144,7 +147,7 @@ async function checkCost(
   return compare(
     `edge revocation check: cheapest signed-in request (GET ${PROBE})`,
     {
-      name: 'token with a session id: verified, then checked against the SessionGuard (isolate cache)',
+      name: 'token with a session id: verified, then looked up in the isolate’s view of the revocation feed',
       op: probe('checked'),
     },
     { name: 'token without a session id: verified, nothing to check', op: probe('unchecked') },
@@ -185,13 +188,13 @@ async function propagation(first: EdgeProcess, second: EdgeProcess, log: (line: 
         });
         if (login.status !== 200) throw new Error(`login answered ${login.status}: ${await login.text()}`);
         const { token } = (await login.json()) as { token: string };
-        // Both edges have seen the account (its revoked sessions cached), as any busy location has.
+        // Both edges have a view of the feed, as any busy location has.
         for (const edge of [first, second]) {
           const res = await fetch(`${edge.url}${PROBE}`, { headers: { authorization: `Bearer ${token}` } });
           await res.arrayBuffer();
           if (res.status !== 404) throw new Error(`a fresh session's token got ${res.status}`);
         }
-        // Sign-outs land at any moment of the second edge's cache period, not just after a refresh.
+        // Sign-outs land at any moment of the second edge's view age, not just after a refresh.
         await new Promise((r) => setTimeout(r, Math.random() * JITTER_MS));
         const logout = await fetch(`${first.url}/v1/auth/logout`, {
           method: 'POST',
@@ -219,7 +222,7 @@ async function propagation(first: EdgeProcess, second: EdgeProcess, log: (line: 
   return {
     bench: `revocation propagation, ${REVOCATIONS} sign-outs (wrangler dev)`,
     unit: 'revocation',
-    ours: 'logout response → 401 session_revoked at a second edge (own isolate, shared SessionGuard)',
+    ours: 'logout response → 401 session_revoked at a second edge (own isolate, shared RevocationFeed)',
     ceiling: 'the same at the edge that relayed the logout',
     oursResult,
     ceilingResult,

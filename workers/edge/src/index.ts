@@ -3,6 +3,7 @@ import { createEdgeApp } from './app.ts';
 
 export { ProgressBuffer } from '../../progress-buffer/src/progress-buffer.ts';
 export { RateLimiter } from '../../rate-limiter/src/rate-limiter.ts';
+export { RevocationFeed } from '../../revocation-feed/src/revocation-feed.ts';
 export { SessionGuard } from '../../session-guard/src/session-guard.ts';
 export { StreamLeases } from '../../stream-leases/src/stream-leases.ts';
 

@@ -1,9 +1,9 @@
 /**
  * SessionGuard: one Durable Object per account, holding the ids of its revoked sessions until
- * every token minted for them has expired (`REVOCATION_MEMORY_S`). The edge asks it which sessions
- * are revoked (each isolate caches the answer for `GUARD_CACHE_MS`, workers/edge/src/http/
- * session-guard.ts) and tells it when the origin announces a revocation. An account has a handful
- * of sessions, so the whole list is one small answer.
+ * every token minted for them has expired (`REVOCATION_MEMORY_S`). The edge tells it when the origin
+ * announces a revocation (workers/edge/src/http/session-guard.ts). Requests are not checked here:
+ * every isolate checks its view of the RevocationFeed (workers/revocation-feed), which has every
+ * account's revocations; this object keeps its list for the sockets that open after a sign-out.
  *
  * The list lives in memory and is written through to storage (KV API on the SQLite backend), so
  * an evicted or restarted object still refuses what it refused before.
@@ -29,7 +29,6 @@ const MAX_IDS_PER_CALL = 256;
 const MAX_SOCKETS_PER_SESSION = 16;
 
 export class SessionGuard extends DurableObject<Env> {
-  #status: 'loading' | 'ready' = 'loading';
   /** Session id → epoch ms until which its tokens are refused. */
   #revoked = new Map<string, number>();
 
@@ -42,7 +41,6 @@ export class SessionGuard extends DurableObject<Env> {
     const stored = await this.ctx.storage.list<number>();
     for (const [id, until] of stored) this.#revoked.set(id, until);
     this.#prune(Date.now());
-    this.#status = 'ready';
   }
 
   /** Refuses these sessions' tokens until `until` (epoch ms). */
@@ -55,13 +53,14 @@ export class SessionGuard extends DurableObject<Env> {
       entries[id] = kept;
     }
     await this.ctx.storage.put(entries);
+    this.#prune(Date.now());
     this.#announce(sessionIds);
   }
 
   /**
    * Opens a sign-out socket for the session the edge verified (`SESSION_ID_HEADER`). A WebSocket
    * upgrade cannot travel over RPC, so this one call is a `fetch`. A session already revoked here
-   * gets its notice at once: the edge's copy may be up to `GUARD_CACHE_MS` older than this list.
+   * gets its notice at once: the edge's view of the feed may be up to `FEED_MAX_AGE_MS` older.
    */
   override async fetch(request: Request): Promise<Response> {
     const sessionId = request.headers.get(SESSION_ID_HEADER);
@@ -115,13 +114,6 @@ export class SessionGuard extends DurableObject<Env> {
     } catch {
       // A socket closing under us: its client falls back on the 401s of its next request.
     }
-  }
-
-  /** The sessions whose tokens are refused now. */
-  revokedSessions(now: number = Date.now()): string[] {
-    if (this.#status !== 'ready') throw new Error('SessionGuard is not loaded');
-    this.#prune(now);
-    return [...this.#revoked.keys()];
   }
 
   #prune(now: number): void {
