@@ -1,9 +1,10 @@
 import { env, SELF } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionTokenResponse } from '../../../core/wire.ts';
 import { FEED_MAX_AGE_MS } from '../src/http/session-guard.ts';
 import { feedOf } from '../../revocation-feed/src/rpc.ts';
 import { playable } from '../../test/helpers.ts';
+import { leasesOf } from '../src/stream-slot.ts';
 
 const FAMILY = { email: 'family@edgeflix.test', password: 'edgeflix-family' };
 /** A title with media in the test object store, so its playlists name real segments. */
@@ -26,6 +27,7 @@ async function login(deviceName: string): Promise<SessionTokenResponse> {
 /** A signed-in device with a profile selected: its account token and profile token. */
 async function device(name: string) {
   const session = await login(name);
+  streamingAccounts.add(accountOf(session.token));
   const list = (await (await api('/v1/profiles', bearer(session.token))).json()) as {
     profiles: { id: string; maturityLevel: number; kids: boolean }[];
   };
@@ -54,6 +56,21 @@ async function device(name: string) {
 }
 
 type Device = Awaited<ReturnType<typeof device>>;
+
+/** Accounts whose devices opened manifests in a test: their streams are ended after it. */
+const streamingAccounts = new Set<string>();
+const accountOf = (token: string): string =>
+  (JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { sub: string }).sub;
+
+// Every device here opens manifests, so it holds one of the plan's stream slots (2 on FAMILY's
+// standard plan) until it lapses; each test starts with the account's slots free.
+afterEach(async () => {
+  for (const accountId of streamingAccounts) {
+    const leases = leasesOf(env, accountId);
+    for (const lease of (await leases.list()).leases) await leases.stop(lease.streamId, 'test-cleanup');
+  }
+  streamingAccounts.clear();
+});
 
 /**
  * One request of each route class: API (account and profile), manifests, heartbeats, and what a
