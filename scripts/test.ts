@@ -2,9 +2,10 @@
  * `npm test`: brings the real stack up (idempotent; reuses what is already up), then runs the
  * whole Vitest suite (origin on Node, edge in workerd) against it. Extra arguments go to Vitest.
  *
- * Vitest's own summary is drawn for a terminal; CI reads a plain closing line instead, so this
- * also writes Vitest's JSON report and ends with `tests: N passed, N failed, N skipped`, saved in
- * `.edgeflix/test-summary.txt` for `.ci/run` to repeat as its last line.
+ * Vitest's own summary is drawn for a terminal and may be followed by other output; so this also
+ * writes Vitest's JSON report and ends with the summary's two lines in Vitest's own words
+ * (`Test Files  96 passed (96)`, `Tests  840 passed (840)`), saved in
+ * `.edgeflix/test-summary.txt` for `.ci/run` to repeat as its last lines.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,16 +18,30 @@ const reportPath = path.join(root, '.edgeflix/test-report.json');
 const summaryPath = path.join(root, '.edgeflix/test-summary.txt');
 
 interface JsonReport {
+  /** One entry per test file. */
+  testResults: { status: string }[];
+  numTotalTests: number;
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
 }
 
-/** The plain closing line for a Vitest JSON report. */
-export function summaryLine(report: JsonReport): string {
+function counts(failed: number, passed: number, skipped: number, total: number): string {
+  const parts = [failed > 0 ? `${failed} failed` : '', passed > 0 || total === 0 ? `${passed} passed` : ''];
+  if (skipped > 0) parts.push(`${skipped} skipped`);
+  return `${parts.filter(Boolean).join(' | ')} (${total})`;
+}
+
+/** Vitest's closing summary lines, as its default reporter words them, for a JSON report. */
+export function summaryLines(report: JsonReport): string {
+  const files = report.testResults;
+  const failedFiles = files.filter((file) => file.status === 'failed').length;
+  const passedFiles = files.filter((file) => file.status === 'passed').length;
+  const fileLine = counts(failedFiles, passedFiles, files.length - failedFiles - passedFiles, files.length);
   const skipped = report.numPendingTests + report.numTodoTests;
-  return `tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`;
+  const tests = counts(report.numFailedTests, report.numPassedTests, skipped, report.numTotalTests);
+  return ` Test Files  ${fileLine}\n      Tests  ${tests}`;
 }
 
 async function main(): Promise<number> {
@@ -51,7 +66,7 @@ async function main(): Promise<number> {
       (text) => JSON.parse(text) as JsonReport,
       () => null,
     );
-    const line = report ? summaryLine(report) : 'tests: 0 passed, 1 failed (vitest wrote no report)';
+    const line = report ? summaryLines(report) : '      Tests  1 failed (1) (vitest wrote no report)';
     await writeFile(summaryPath, `${line}\n`);
     process.stdout.write(`${line}\n`);
     if (!report) return code === 0 ? 1 : code;
