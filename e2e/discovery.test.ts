@@ -5,24 +5,12 @@
  * progress bar and `S1:E2` label. Screenshots go to SCREENS_DIR (default /work/coord/screens).
  */
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, realStackOrigin } from '../origin/test/support/origin.ts';
-import { freePort, startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
-import { replaceTitleMedia } from '../scripts/media/catalog.ts';
-import { generateTitle } from '../scripts/media/generate.ts';
-import { FIRST_REPRESENTATIONS, objectKey } from '../scripts/media/ladder.ts';
-import { loadMediaIntoR2 } from '../scripts/media/r2.ts';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/media/smoke-play.ts';
+import { FIRST_REPRESENTATIONS } from '../scripts/media/ladder.ts';
+import { startMediaEdge, type MediaEdge } from './media-edge.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** The media cache play.test.ts uses too: generated once, reused across runs. */
-const MEDIA_CACHE = path.join(ROOT, '.edgeflix/media');
 const SCREENS = process.env['SCREENS_DIR'] ?? '/work/coord/screens';
 /** Short and only the first rung: enough to play a few seconds of the episode. */
 const MEDIA_SECONDS = 30;
@@ -37,11 +25,11 @@ interface ClientState {
   searchShown?: string;
 }
 
-let edge: EdgeProcess;
-let browser: Browser;
+let setup: MediaEdge;
+let edge: MediaEdge['edge'];
+let browser: MediaEdge['browser'];
 let series: { id: string; name: string };
 let episode: { id: string; name: string };
-const cleanup: (() => Promise<unknown>)[] = [];
 
 /** A typo a person makes: one letter of the longest word left out, all in lower case. */
 function typo(name: string): string {
@@ -55,66 +43,29 @@ function typo(name: string): string {
 }
 
 beforeAll(async () => {
-  const real = await realStackOrigin('e2e_discovery');
-  const { keys } = real;
-  cleanup.unshift(() => real.stop());
-  const server = await listen(real.origin.app);
-  cleanup.unshift(() => server.close());
-
-  // Media for S1:E2 of the most popular series with a typo-able name: generated once, then cached.
-  const sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
-  const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-e2e-discovery-'));
-  cleanup.push(() => rm(persist, { recursive: true, force: true }));
-  try {
-    const [s] = await sql<{ id: string; name: string }[]>`
-      SELECT id, name FROM titles
-      WHERE type = 'series' AND name ~ '[A-Za-z]{6,}'
-      ORDER BY popularity DESC, id LIMIT 1`;
-    series = s!;
-    const [e] = await sql<{ id: string; name: string }[]>`
-      SELECT id, name FROM titles WHERE series_id = ${series.id} AND season_number = 1 AND episode_number = 2`;
-    episode = e!;
-    const started = Date.now();
-    const { media, cached } = await generateTitle(episode, {
-      outDir: MEDIA_CACHE,
-      durationSeconds: MEDIA_SECONDS,
-      representations: FIRST_REPRESENTATIONS,
-    });
-    log(
-      `media for ${series.name} S1:E2: ${cached ? 'cached' : `generated in ${((Date.now() - started) / 1000).toFixed(1)} s`}`,
-    );
-    await loadMediaIntoR2(
-      persist,
-      media.files.map((f) => ({
-        key: objectKey(media.titleId, f.path),
-        file: path.join(MEDIA_CACHE, media.titleId, f.path),
-        contentType: f.contentType,
-      })),
-    );
-    await replaceTitleMedia(sql, [media]);
-  } finally {
-    await sql.end();
-  }
-
-  edge = await startEdge({
-    port: await freePort(),
-    originUrl: server.url,
-    secrets: {
-      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-      SERVICE_TOKEN_SECRET: keys.serviceSecret,
-      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
+  // Media for S1:E2 of the most popular series with a typo-able name.
+  setup = await startMediaEdge({
+    label: 'e2e_discovery',
+    pickTitle: async (sql) => {
+      const [s] = await sql<{ id: string; name: string }[]>`
+        SELECT id, name FROM titles
+        WHERE type = 'series' AND name ~ '[A-Za-z]{6,}'
+        ORDER BY popularity DESC, id LIMIT 1`;
+      series = s!;
+      const [e] = await sql<{ id: string; name: string }[]>`
+        SELECT id, name FROM titles WHERE series_id = ${series.id} AND season_number = 1 AND episode_number = 2`;
+      episode = e!;
+      return episode;
     },
-    persistTo: persist,
-    stdio: 'ignore',
+    media: { durationSeconds: MEDIA_SECONDS, representations: FIRST_REPRESENTATIONS },
+    log,
   });
-  cleanup.unshift(() => edge.stop());
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-  cleanup.unshift(() => browser.close());
+  ({ edge, browser } = setup);
   mkdirSync(SCREENS, { recursive: true });
 });
 
 afterAll(async () => {
-  for (const step of cleanup) await step().catch((err: unknown) => log(`cleanup: ${String(err)}`));
+  await setup?.stop();
 });
 
 const clientState = (page: Page) => page.evaluate(() => (globalThis as unknown as { edgeflix: ClientState }).edgeflix);

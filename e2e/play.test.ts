@@ -3,23 +3,11 @@
  * start` runs it): sign in, pick a profile, play from the resume position through signed segment
  * URLs, step down a rendition when the network is throttled; a tampered token is refused.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, realStackOrigin } from '../origin/test/support/origin.ts';
-import { freePort, startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
-import { pickDemoTitles, replaceTitleMedia } from '../scripts/media/catalog.ts';
-import { generateTitle } from '../scripts/media/generate.ts';
-import { objectKey } from '../scripts/media/ladder.ts';
-import { loadMediaIntoR2 } from '../scripts/media/r2.ts';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/media/smoke-play.ts';
+import { DEMO, ROOT, profileToken, startMediaEdge, type MediaEdge } from './media-edge.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MEDIA_CACHE = path.join(ROOT, '.edgeflix/media');
 const MEDIA_SECONDS = 60;
 const RESUME_AT = 20;
 const PLAY_SECONDS = 10;
@@ -35,87 +23,20 @@ interface ClientState {
   capabilities: string | null;
 }
 
-let edge: EdgeProcess;
-let browser: Browser;
+let setup: MediaEdge;
+let edge: MediaEdge['edge'];
+let browser: MediaEdge['browser'];
 let titleId: string;
-const cleanup: (() => Promise<unknown>)[] = [];
 
+// Media for one title a kids profile may watch: generated once, then cached across runs.
 beforeAll(async () => {
-  const real = await realStackOrigin('e2e');
-  const { keys } = real;
-  cleanup.unshift(() => real.stop());
-  const server = await listen(real.origin.app);
-  cleanup.unshift(() => server.close());
-
-  // Media for one title a kids profile may watch: generated once, then cached across runs.
-  const sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
-  const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-e2e-'));
-  cleanup.push(() => rm(persist, { recursive: true, force: true }));
-  try {
-    const [title] = await pickDemoTitles(sql, 1);
-    titleId = title!.id;
-    const started = Date.now();
-    const { media, cached } = await generateTitle(title!, {
-      outDir: MEDIA_CACHE,
-      durationSeconds: MEDIA_SECONDS,
-      onProgress: (rep, fraction, done) => done && log(`media: ${rep} encoded`),
-    });
-    log(
-      `media for ${title!.name}: ${cached ? 'cached' : `generated in ${((Date.now() - started) / 1000).toFixed(1)} s`}`,
-    );
-    const objects = media.files.map((f) => ({
-      key: objectKey(media.titleId, f.path),
-      file: path.join(MEDIA_CACHE, media.titleId, f.path),
-      contentType: f.contentType,
-    }));
-    await loadMediaIntoR2(persist, objects);
-    await replaceTitleMedia(sql, [media]);
-  } finally {
-    await sql.end();
-  }
-
-  edge = await startEdge({
-    port: await freePort(),
-    originUrl: server.url,
-    secrets: {
-      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-      SERVICE_TOKEN_SECRET: keys.serviceSecret,
-      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
-    },
-    persistTo: persist,
-    stdio: 'ignore',
-  });
-  cleanup.unshift(() => edge.stop());
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-  cleanup.unshift(() => browser.close());
+  setup = await startMediaEdge({ media: { durationSeconds: MEDIA_SECONDS }, log });
+  ({ edge, browser, titleId } = setup);
 });
 
 afterAll(async () => {
-  for (const step of cleanup) await step().catch((err: unknown) => log(`cleanup: ${String(err)}`));
+  await setup?.stop();
 });
-
-/** The demo account's first profile (Alex, adult) token, through the edge's own API. */
-async function profileToken(): Promise<string> {
-  const post = (p: string, body: unknown, token?: string) =>
-    fetch(`${edge.url}${p}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  const login = (await (
-    await post('/v1/auth/login', { email: 'demo@edgeflix.test', password: 'edgeflix-demo' })
-  ).json()) as {
-    token: string;
-  };
-  const profiles = (await (
-    await fetch(`${edge.url}/v1/profiles`, { headers: { authorization: `Bearer ${login.token}` } })
-  ).json()) as { profiles: { id: string; name: string }[] };
-  const alex = profiles.profiles.find((p) => p.name === 'Alex')!;
-  const selected = (await (await post(`/v1/profiles/${alex.id}/select`, undefined, login.token)).json()) as {
-    token: string;
-  };
-  return selected.token;
-}
 
 const clientState = (page: Page) => page.evaluate(() => (globalThis as unknown as { edgeflix: ClientState }).edgeflix);
 
@@ -126,7 +47,7 @@ const switchedDown = (rs: string[]) => rs.some((r, i) => i > 0 && bitrate(r) < b
 describe('the web client in chromium', () => {
   it('plays from the resume position through signed URLs and steps down when the network is throttled', async () => {
     // The resume position, set the way a player sets it: a heartbeat through the edge.
-    const token = await profileToken();
+    const token = await profileToken(edge.url, DEMO, 'Alex');
     const hb = await fetch(`${edge.url}/v1/progress`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -3,25 +3,13 @@
  * W3C Clear Key licences from the edge (wrangler dev); a basic-plan profile gets only the SD and
  * audio keys, and plays SD.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importKek, kidBytes, toBase64url } from '../core/protection/key-wrap.ts';
-import { listen, realStackOrigin } from '../origin/test/support/origin.ts';
-import { freePort, startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
-import { pickDemoTitles, replaceTitleMedia } from '../scripts/media/catalog.ts';
-import { titleContentKeys } from '../scripts/media/content-keys.ts';
-import { generateTitle } from '../scripts/media/generate.ts';
-import { objectKey, FIRST_REPRESENTATIONS } from '../scripts/media/ladder.ts';
-import { protectTitle, tiersOf } from '../scripts/media/protect.ts';
-import { loadMediaIntoR2 } from '../scripts/media/r2.ts';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/media/smoke-play.ts';
+import { kidBytes, toBase64url } from '../core/protection/key-wrap.ts';
+import { FIRST_REPRESENTATIONS } from '../scripts/media/ladder.ts';
+import { BASIC, DEMO, ROOT, profileToken, startMediaEdge, type MediaEdge } from './media-edge.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Its own cache: a shorter encode than play.test.ts's of the same title, which must not replace that one. */
 const MEDIA_CACHE = path.join(ROOT, '.edgeflix/media-protected');
 const MEDIA_SECONDS = 20;
@@ -37,65 +25,21 @@ interface ClientState {
   errors: string[];
 }
 
-let edge: EdgeProcess;
-let browser: Browser;
+let setup: MediaEdge;
+let edge: MediaEdge['edge'];
+let browser: MediaEdge['browser'];
 let titleId: string;
-const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  const real = await realStackOrigin('e2e');
-  const { keys } = real;
-  cleanup.unshift(() => real.stop());
-  const server = await listen(real.origin.app);
-  cleanup.unshift(() => server.close());
-
-  const sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
-  const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-e2e-protected-'));
-  cleanup.push(() => rm(persist, { recursive: true, force: true }));
-  try {
-    const [title] = await pickDemoTitles(sql, 1);
-    titleId = title!.id;
-    const { media } = await generateTitle(title!, {
-      outDir: MEDIA_CACHE,
-      durationSeconds: MEDIA_SECONDS,
-      representations: REPRESENTATIONS,
-    });
-    // Packaged as the media script does: keys made here, wrapped under the origin's KEK.
-    const titleKeys = await titleContentKeys(sql, titleId, tiersOf(media), await importKek(keys.contentKeyKek));
-    // Fresh keys each run (a fresh database), so the encrypted files are made again; the clear encode is cached.
-    const packaged = protectTitle(MEDIA_CACHE, media, titleKeys);
-    log(`packaged ${packaged.encrypted.length} representations with ${titleKeys.size} keys in ${packaged.seconds} s`);
-    await loadMediaIntoR2(
-      persist,
-      packaged.media.files.map((f) => ({
-        key: objectKey(titleId, f.path),
-        file: path.join(packaged.dir, f.path),
-        contentType: f.contentType,
-      })),
-    );
-    await replaceTitleMedia(sql, [packaged.media]);
-  } finally {
-    await sql.end();
-  }
-
-  edge = await startEdge({
-    port: await freePort(),
-    originUrl: server.url,
-    secrets: {
-      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-      SERVICE_TOKEN_SECRET: keys.serviceSecret,
-      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
-    },
-    persistTo: persist,
-    stdio: 'ignore',
+  setup = await startMediaEdge({
+    media: { durationSeconds: MEDIA_SECONDS, representations: REPRESENTATIONS, cacheDir: MEDIA_CACHE, protect: true },
+    log,
   });
-  cleanup.unshift(() => edge.stop());
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-  cleanup.unshift(() => browser.close());
+  ({ edge, browser, titleId } = setup);
 }, 600_000);
 
 afterAll(async () => {
-  for (const step of cleanup) await step().catch((err: unknown) => log(`cleanup: ${String(err)}`));
+  await setup?.stop();
 });
 
 const clientState = (page: Page) => page.evaluate(() => (globalThis as unknown as { edgeflix: ClientState }).edgeflix);
@@ -106,8 +50,8 @@ interface Licence {
   keys: number;
 }
 
-/** Signs in as `email`, picks `profile`, plays the protected title for PLAY_SECONDS; what the licences and the player did. */
-async function play(email: string, password: string, profile: string) {
+/** Signs in as `account`, picks `profile`, plays the protected title for PLAY_SECONDS; what the licences and the player did. */
+async function play(account: { email: string; password: string }, profile: string) {
   const page = await browser.newPage();
   const licences: Licence[] = [];
   page.on('response', (res) => {
@@ -127,8 +71,8 @@ async function play(email: string, password: string, profile: string) {
     if (msg.type() === 'error') log(`browser: ${msg.text()}`);
   });
   await page.goto(`${edge.url}/`);
-  await page.fill('#login-form input[name=email]', email);
-  await page.fill('#login-form input[name=password]', password);
+  await page.fill('#login-form input[name=email]', account.email);
+  await page.fill('#login-form input[name=password]', account.password);
   await page.click('#login-form button[type=submit]');
   await page.click(`#profile-list button:text("${profile}")`);
   await page.click(`#rows button[data-title-id="${titleId}"]`);
@@ -148,14 +92,14 @@ async function play(email: string, password: string, profile: string) {
   });
   await page.close();
   log(
-    `${email}: renditions ${state.renditions.join(' → ')}, ${decoded.frames} frames; licences ${JSON.stringify(licences)}`,
+    `${account.email}: renditions ${state.renditions.join(' → ')}, ${decoded.frames} frames; licences ${JSON.stringify(licences)}`,
   );
   return { state, decoded, licences };
 }
 
 describe('protected playback in chromium', () => {
   it('plays the encrypted title through dash.js with Clear Key licences from the edge (premium)', async () => {
-    const { state, decoded, licences } = await play('demo@edgeflix.test', 'edgeflix-demo', 'Alex');
+    const { state, decoded, licences } = await play(DEMO, 'Alex');
     expect(state.errors).toEqual([]);
     expect(state.currentTime).toBeGreaterThanOrEqual(PLAY_SECONDS);
     expect(decoded.frames).toBeGreaterThan(PLAY_SECONDS * 20);
@@ -165,7 +109,7 @@ describe('protected playback in chromium', () => {
   });
 
   it('gives a basic-plan profile only SD and audio keys, and it plays SD', async () => {
-    const { state, decoded, licences } = await play('basic@edgeflix.test', 'edgeflix-basic', 'Mia');
+    const { state, decoded, licences } = await play(BASIC, 'Mia');
     expect(state.errors).toEqual([]);
     expect(state.currentTime).toBeGreaterThanOrEqual(PLAY_SECONDS);
     expect(decoded.height).toBeLessThanOrEqual(480);
@@ -173,23 +117,7 @@ describe('protected playback in chromium', () => {
     expect(licences.every((l) => l.status === 200)).toBe(true);
 
     // Asking for the HD key directly: withheld for the plan.
-    const login = (await (
-      await fetch(`${edge.url}/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'basic@edgeflix.test', password: 'edgeflix-basic' }),
-      })
-    ).json()) as { token: string };
-    const profiles = (await (
-      await fetch(`${edge.url}/v1/profiles`, { headers: { authorization: `Bearer ${login.token}` } })
-    ).json()) as { profiles: { id: string }[] };
-    const selected = (await (
-      await fetch(`${edge.url}/v1/profiles/${profiles.profiles[0]!.id}/select`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${login.token}` },
-      })
-    ).json()) as { token: string };
-    const auth = { authorization: `Bearer ${selected.token}` };
+    const auth = { authorization: `Bearer ${await profileToken(edge.url, BASIC)}` };
     const manifest = (await (
       await fetch(`${edge.url}/v1/playback/${titleId}/manifest.mpd`, {
         headers: { ...auth, accept: 'application/json' },

@@ -4,23 +4,10 @@
  * one sign-in, every heartbeat accepted; then a second browser signs the same account in and signs
  * out everywhere on its Devices page, and the first player stops, its last position saved.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, realStackOrigin } from '../origin/test/support/origin.ts';
-import { freePort, startEdge, type EdgeProcess } from '../scripts/edge-process.ts';
-import { pickDemoTitles, replaceTitleMedia } from '../scripts/media/catalog.ts';
-import { generateTitle } from '../scripts/media/generate.ts';
-import { objectKey } from '../scripts/media/ladder.ts';
-import { loadMediaIntoR2 } from '../scripts/media/r2.ts';
-import { CHROMIUM, CHROMIUM_FLAGS } from '../scripts/media/smoke-play.ts';
+import { DEMO, profileToken, startMediaEdge, type MediaEdge } from './media-edge.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MEDIA_CACHE = path.join(ROOT, '.edgeflix/media');
 /** The same title and length as e2e/play.test.ts, so both use one cached encode. */
 const MEDIA_SECONDS = 60;
 /** Access and profile token lifetime (the origin's minimum is 10 s). */
@@ -30,7 +17,6 @@ const PLAY_MS = 90_000;
 /** Half speed, so 90 s of playing stays well inside the 60 s title (and short of "watched"). */
 const PLAYBACK_RATE = 0.5;
 const HEARTBEAT_S = 10;
-const DEMO = { email: 'demo@edgeflix.test', password: 'edgeflix-demo' };
 const log = (line: string) => process.stdout.write(`[e2e] ${line}\n`);
 
 interface ClientState {
@@ -41,59 +27,25 @@ interface ClientState {
   session: { socket: string; refreshes: number; signedOut: { reason: string; via: string; at: number } | null };
 }
 
-let edge: EdgeProcess;
-let browser: Browser;
+let setup: MediaEdge;
+let edge: MediaEdge['edge'];
+let browser: MediaEdge['browser'];
 let titleId: string;
-const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  const real = await realStackOrigin('e2e_sessions', {
-    config: { ACCOUNT_TOKEN_TTL_SECONDS: String(TOKEN_TTL_S), PROFILE_TOKEN_TTL_SECONDS: String(TOKEN_TTL_S) },
-  });
-  const { keys } = real;
-  cleanup.unshift(() => real.stop());
-  const server = await listen(real.origin.app);
-  cleanup.unshift(() => server.close());
-
-  const sql = postgres(real.databaseUrl, { max: 1, onnotice: () => {} });
-  const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-e2e-sessions-'));
-  cleanup.push(() => rm(persist, { recursive: true, force: true }));
-  try {
-    const [title] = await pickDemoTitles(sql, 1);
-    titleId = title!.id;
-    const { media, cached } = await generateTitle(title!, { outDir: MEDIA_CACHE, durationSeconds: MEDIA_SECONDS });
-    log(`media for ${title!.name}: ${cached ? 'cached' : 'generated'}`);
-    const objects = media.files.map((f) => ({
-      key: objectKey(media.titleId, f.path),
-      file: path.join(MEDIA_CACHE, media.titleId, f.path),
-      contentType: f.contentType,
-    }));
-    await loadMediaIntoR2(persist, objects);
-    await replaceTitleMedia(sql, [media]);
-  } finally {
-    await sql.end();
-  }
-
-  edge = await startEdge({
-    port: await freePort(),
-    originUrl: server.url,
-    secrets: {
-      AUTH_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
-      SERVICE_TOKEN_SECRET: keys.serviceSecret,
-      SEGMENT_SIGNING_KEYS: keys.segmentSigningKeys,
-    },
+  setup = await startMediaEdge({
+    label: 'e2e_sessions',
+    media: { durationSeconds: MEDIA_SECONDS },
+    originConfig: { ACCOUNT_TOKEN_TTL_SECONDS: String(TOKEN_TTL_S), PROFILE_TOKEN_TTL_SECONDS: String(TOKEN_TTL_S) },
     // Two browsers and the API sign in five times within minutes: more than the auth tier's 5 per 5 min.
-    vars: { RATE_LIMITS: JSON.stringify({ tiers: { auth: { limit: 20 } } }) },
-    persistTo: persist,
-    stdio: 'ignore',
+    edgeVars: { RATE_LIMITS: JSON.stringify({ tiers: { auth: { limit: 20 } } }) },
+    log,
   });
-  cleanup.unshift(() => edge.stop());
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-  cleanup.unshift(() => browser.close());
+  ({ edge, browser, titleId } = setup);
 });
 
 afterAll(async () => {
-  for (const step of cleanup) await step().catch((err: unknown) => log(`cleanup: ${String(err)}`));
+  await setup?.stop();
 });
 
 const clientState = (page: Page) => page.evaluate(() => (globalThis as unknown as { edgeflix: ClientState }).edgeflix);
@@ -146,20 +98,7 @@ async function untilStopped(page: Page, ms: number): Promise<ClientState> {
 }
 
 /** The demo account's Alex profile, signed in afresh through the API (for reading progress back). */
-async function alexToken(): Promise<string> {
-  const post = (p: string, body: unknown, token?: string) =>
-    fetch(`${edge.url}${p}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  const { token } = (await (await post('/v1/auth/login', DEMO)).json()) as { token: string };
-  const { profiles } = (await (
-    await fetch(`${edge.url}/v1/profiles`, { headers: { authorization: `Bearer ${token}` } })
-  ).json()) as { profiles: { id: string; name: string }[] };
-  const alex = profiles.find((p) => p.name === 'Alex')!;
-  return ((await (await post(`/v1/profiles/${alex.id}/select`, {}, token)).json()) as { token: string }).token;
-}
+const alexToken = () => profileToken(edge.url, DEMO, 'Alex');
 
 describe('sessions in the web client', () => {
   it(

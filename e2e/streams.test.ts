@@ -6,10 +6,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMediaEdge, type MediaEdge } from './media-edge.ts';
+import { DEMO, profileToken, startMediaEdge, type MediaEdge } from './media-edge.ts';
 
 const log = (line: string) => process.stdout.write(`[e2e streams] ${line}\n`);
-const DEMO = { email: 'demo@edgeflix.test', password: 'edgeflix-demo' };
 const TOO_MANY = 'Too many people are using your account right now';
 const ENDED = 'Playback was stopped from another device of your account';
 
@@ -24,7 +23,7 @@ interface ClientState {
 let setup: MediaEdge;
 
 beforeAll(async () => {
-  setup = await startMediaEdge({ mediaSeconds: 60, log });
+  setup = await startMediaEdge({ media: { durationSeconds: 60 }, log });
 });
 afterAll(async () => {
   await setup?.stop();
@@ -45,22 +44,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 /** A stream from a device of its own: sign in (a session), pick a profile, fetch the manifest. */
 async function apiStream(deviceName: string, profileName: string): Promise<string> {
   const url = setup.edge.url;
-  const post = (p: string, body: unknown, token?: string) =>
-    fetch(`${url}${p}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  const login = (await (await post('/v1/auth/login', { ...DEMO, deviceName, deviceType: 'tv' })).json()) as {
-    token: string;
-  };
-  const { profiles } = (await (
-    await fetch(`${url}/v1/profiles`, { headers: { authorization: `Bearer ${login.token}` } })
-  ).json()) as { profiles: { id: string; name: string }[] };
-  const profile = profiles.find((p) => p.name === profileName)!;
-  const { token } = (await (await post(`/v1/profiles/${profile.id}/select`, undefined, login.token)).json()) as {
-    token: string;
-  };
+  const token = await profileToken(url, DEMO, profileName, { deviceName, deviceType: 'tv' });
   const res = await fetch(`${url}/v1/playback/${setup.titleId}/manifest.mpd`, {
     headers: { authorization: `Bearer ${token}` },
   });
