@@ -26,8 +26,9 @@ const TRGM_SETTINGS = {
  * stored in order of popularity): ranking reads a few hundred rows whatever the query matches.
  */
 const CANDIDATES = {
-  titles: 150,
-  words: 100,
+  titles: 80,
+  prefix: 20,
+  words: 60,
   episodeNames: 5,
   perEpisodeName: 10,
   people: 3,
@@ -35,6 +36,8 @@ const CANDIDATES = {
   topics: 2,
   perTopic: 60,
 };
+/** Shortest query (in characters) matched against episode names. */
+const MIN_EPISODE_QUERY_CHARS = 3;
 /** Words of a query that take part in the match; a longer query is rarely more than noise. */
 const MAX_QUERY_WORDS = 8;
 /**
@@ -155,6 +158,15 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
                 AND s.maturity_level <= ${maxMaturityLevel}
               LIMIT ${CANDIDATES.titles}
             ),
+            -- The title as typed so far, letter for letter: byte order ("C") keeps every name that
+            -- starts with the query in one range of the index.
+            by_prefix AS (
+              SELECT s.title_id FROM title_search s
+              WHERE (s.name COLLATE "C") >= (search_fold(${folded}) COLLATE "C")
+                AND (s.name COLLATE "C") < ((search_fold(${folded}) || chr(1114111)) COLLATE "C")
+                AND s.maturity_level <= ${maxMaturityLevel}
+              LIMIT ${CANDIDATES.prefix}
+            ),
             by_words AS (
               SELECT s.title_id FROM title_search s
               WHERE s.terms @@ (SELECT tsq FROM query)
@@ -165,8 +177,10 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
             episodes AS (
               SELECT e.title_ids, e.maturity_levels, strict_word_similarity(query.q, e.name) AS score
               FROM search_episodes e, query
-              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0 AND e.name %>> search_fold(${folded})
-              -- Nearest first through the GiST index: "the" is a whole word of nearly every name.
+              -- Nearest first through the GiST index ("the" is a whole word of nearly every name). Not
+              -- for one or two letters: nothing is that near, and the scan would read every name.
+              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0 AND length(search_fold(${folded})) >= ${MIN_EPISODE_QUERY_CHARS}
+                AND e.name %>> search_fold(${folded})
               ORDER BY e.name <->>> search_fold(${folded})
               LIMIT ${CANDIDATES.episodeNames}
             ),
@@ -190,6 +204,7 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
               SELECT x.title_id, max(x.person) AS person, max(x.topic) AS topic, max(x.episode) AS episode
               FROM (
                 SELECT title_id, 0::real AS person, 0::real AS topic, 0::real AS episode FROM by_title
+                UNION ALL SELECT title_id, 0, 0, 0 FROM by_prefix
                 UNION ALL SELECT title_id, 0, 0, 0 FROM by_words
                 UNION ALL
                 SELECT u.id, p.score, 0, 0 FROM people p
