@@ -341,15 +341,17 @@ async function seedAccounts(
 }
 
 /**
- * Rebuilds the search documents (migrations/postgres/0013_search_indexes.sql) from the catalog
- * tables: the titles first, then the people and topics read from them.
+ * Rebuilds the search documents (migrations/postgres/0013_search_indexes.sql,
+ * 0014_search_episodes.sql) from the catalog tables: the titles first, then the people, topics and
+ * episode names read from them.
  */
 export async function refreshSearchDocuments(sql: postgres.Sql): Promise<void> {
   await sql`REFRESH MATERIALIZED VIEW title_search`;
   await sql`REFRESH MATERIALIZED VIEW search_people`;
   await sql`REFRESH MATERIALIZED VIEW search_topics`;
+  await sql`REFRESH MATERIALIZED VIEW search_episodes`;
   // Fresh views have no statistics; without them the planner guesses how many rows match.
-  await sql`ANALYZE title_search, search_people, search_topics`;
+  await sql`ANALYZE title_search, search_people, search_topics, search_episodes`;
 }
 
 /**

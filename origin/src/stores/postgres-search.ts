@@ -25,7 +25,19 @@ const TRGM_SETTINGS = {
  * Most candidates each kind of match hands to ranking, the most popular first (title_search is
  * stored in order of popularity): ranking reads a few hundred rows whatever the query matches.
  */
-const CANDIDATES = { titles: 150, words: 100, episodes: 30, people: 3, perPerson: 40, topics: 2, perTopic: 60 };
+const CANDIDATES = {
+  titles: 80,
+  prefix: 20,
+  words: 60,
+  episodeNames: 5,
+  perEpisodeName: 10,
+  people: 3,
+  perPerson: 40,
+  topics: 2,
+  perTopic: 60,
+};
+/** Shortest query (in characters) matched against episode names. */
+const MIN_EPISODE_QUERY_CHARS = 3;
 /** Words of a query that take part in the match; a longer query is rarely more than noise. */
 const MAX_QUERY_WORDS = 8;
 /**
@@ -146,17 +158,31 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
                 AND s.maturity_level <= ${maxMaturityLevel}
               LIMIT ${CANDIDATES.titles}
             ),
+            -- The title as typed so far, letter for letter: byte order ("C") keeps every name that
+            -- starts with the query in one range of the index.
+            by_prefix AS (
+              SELECT s.title_id FROM title_search s
+              WHERE (s.name COLLATE "C") >= (search_fold(${folded}) COLLATE "C")
+                AND (s.name COLLATE "C") < ((search_fold(${folded}) || chr(1114111)) COLLATE "C")
+                AND s.maturity_level <= ${maxMaturityLevel}
+              LIMIT ${CANDIDATES.prefix}
+            ),
             by_words AS (
               SELECT s.title_id FROM title_search s
               WHERE s.terms @@ (SELECT tsq FROM query)
                 AND s.maturity_level <= ${maxMaturityLevel}
               LIMIT ${CANDIDATES.words}
             ),
-            by_episode AS (
-              SELECT s.title_id, strict_word_similarity(search_fold(${folded}), s.episodes) AS score
-              FROM title_search s
-              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0 AND s.episodes %>> search_fold(${folded}) AND s.maturity_level <= ${maxMaturityLevel}
-              LIMIT ${CANDIDATES.episodes}
+            -- The best-matching distinct episode names (search_episodes), each with its series.
+            episodes AS (
+              SELECT e.title_ids, e.maturity_levels, strict_word_similarity(query.q, e.name) AS score
+              FROM search_episodes e, query
+              -- Nearest first through the GiST index ("the" is a whole word of nearly every name). Not
+              -- for one or two letters: nothing is that near, and the scan would read every name.
+              WHERE cardinality(show_trgm(search_fold(${folded}))) > 0 AND length(search_fold(${folded})) >= ${MIN_EPISODE_QUERY_CHARS}
+                AND e.name %>> search_fold(${folded})
+              ORDER BY e.name <->>> search_fold(${folded})
+              LIMIT ${CANDIDATES.episodeNames}
             ),
             people AS (
               SELECT p.title_ids, p.maturity_levels,
@@ -178,13 +204,19 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
               SELECT x.title_id, max(x.person) AS person, max(x.topic) AS topic, max(x.episode) AS episode
               FROM (
                 SELECT title_id, 0::real AS person, 0::real AS topic, 0::real AS episode FROM by_title
+                UNION ALL SELECT title_id, 0, 0, 0 FROM by_prefix
                 UNION ALL SELECT title_id, 0, 0, 0 FROM by_words
-                UNION ALL SELECT title_id, 0, 0, score FROM by_episode
                 UNION ALL
                 SELECT u.id, p.score, 0, 0 FROM people p
                 CROSS JOIN LATERAL (
                   SELECT id FROM unnest(p.title_ids, p.maturity_levels) WITH ORDINALITY AS u(id, level, n)
                   WHERE level <= ${maxMaturityLevel} ORDER BY n LIMIT ${CANDIDATES.perPerson}
+                ) u
+                UNION ALL
+                SELECT u.id, 0, 0, e.score FROM episodes e
+                CROSS JOIN LATERAL (
+                  SELECT id FROM unnest(e.title_ids, e.maturity_levels) WITH ORDINALITY AS u(id, level, n)
+                  WHERE level <= ${maxMaturityLevel} ORDER BY n LIMIT ${CANDIDATES.perEpisodeName}
                 ) u
                 UNION ALL
                 SELECT u.id, 0, t.score, 0 FROM topics t
@@ -195,7 +227,7 @@ export function postgresSearchStore(sql: postgres.Sql): SearchStore {
               ) x
               GROUP BY x.title_id
             ),
-            matched AS (
+            matched AS MATERIALIZED (
               SELECT c.title_id, query.q,
                      greatest(word_similarity(query.q, s.name), wordwise.name) + 0.3 * similarity(query.q, s.name) AS name,
                      CASE WHEN s.original_name = '' THEN 0
