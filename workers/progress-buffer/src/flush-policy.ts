@@ -12,7 +12,9 @@
  *   (a new position or device; a paused player repeating its position waits for the interval);
  * - `completed`: the title's state crossed the completion threshold (the lower of the movie and
  *   episode ones: the buffer does not know the content type, and an extra flush costs one write);
- * - `title-switch`: a device moved on to another title while its previous title is unflushed.
+ * - `title-switch`: a device moved on to another title while its previous title is unflushed
+ *   (judged against the buffer before the call: the titles of one batch, a client catching up
+ *   after being offline, are no switch among themselves).
  *
  * Pure code: the Durable Object asks `earlyFlushReason` before applying heartbeats and
  * `nextFlushAt` when arming its alarm.
@@ -46,7 +48,7 @@ export function earlyFlushReason(
     const moved = !current || current.positionSeconds !== next.positionSeconds || current.deviceId !== next.deviceId;
     if ((hb.state === 'paused' || hb.state === 'stopped') && moved) return hb.state;
     if (reached(next, completionFraction) && !(current && reached(current, completionFraction))) return 'completed';
-    const previous = devicesLatest(state, after, hb.deviceId);
+    const previous = devicesLatest(state, hb.deviceId);
     if (previous && previous.entry.titleId !== hb.titleId && previous.dirty && previous.entry.eventTime <= hb.eventTime)
       return 'title-switch';
     after.set(hb.titleId, { entry: next, dirty: true });
@@ -54,18 +56,12 @@ export function earlyFlushReason(
   return null;
 }
 
-/** The title a device played last (the latest state it wrote), as the buffer holds it. */
-function devicesLatest(
-  state: BufferState,
-  after: ReadonlyMap<string, { entry: ProgressEntry; dirty: boolean }>,
-  deviceId: string,
-): { entry: ProgressEntry; dirty: boolean } | undefined {
+/** The title a device played last (the latest state it wrote) before this call. */
+function devicesLatest(state: BufferState, deviceId: string): { entry: ProgressEntry; dirty: boolean } | undefined {
   let latest: { entry: ProgressEntry; dirty: boolean } | undefined;
-  const consider = (kept: { entry: ProgressEntry; dirty: boolean }) => {
+  for (const kept of state.values()) {
     if (kept.entry.deviceId === deviceId && (!latest || kept.entry.eventTime > latest.entry.eventTime)) latest = kept;
-  };
-  for (const [titleId, kept] of state) if (!after.has(titleId)) consider(kept);
-  for (const kept of after.values()) consider(kept);
+  }
   return latest;
 }
 
