@@ -16,7 +16,7 @@ let origin: TestOrigin;
 let t: FixtureTitles;
 let progress: ProgressStore;
 let events: EventBus;
-let restore: (() => void)[] = [];
+const restore: (() => void)[] = [];
 const cleanup: (() => Promise<void>)[] = [];
 const account = randomUUID();
 
