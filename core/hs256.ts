@@ -23,6 +23,7 @@ const HEADER = base64url(encoder.encode(JSON.stringify({ alg: HS256_ALG, typ: 'J
 
 interface NodeCrypto {
   createHmac(alg: 'sha256', key: string): { update(data: string): { digest(): Uint8Array } };
+  createHash(alg: 'sha256'): { update(data: Uint8Array): { digest(): Uint8Array } };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }
 
@@ -62,6 +63,12 @@ function fromBase64url(text: string): Uint8Array {
   if (nodeBuffer) return nodeBuffer.from(text, 'base64url');
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** SHA-256 of some bytes, on the same cheapest path as the HMAC (a body digest per credential). */
+export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  if (node) return node.createHash('sha256').update(bytes).digest();
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
 async function mac(secret: string, signingInput: string): Promise<Uint8Array> {

@@ -32,6 +32,13 @@ const deviceId = z
   .max(128)
   .regex(/^[\w.:-]+$/, 'may contain letters, digits and . _ : - only');
 
+/**
+ * What the player was doing when it sent a heartbeat: `paused` and `stopped` end a stretch of
+ * viewing, so the buffer flushes them early (workers/progress-buffer/src/flush-policy.ts).
+ * Optional: a heartbeat without it counts as `playing`. Not stored.
+ */
+export const PLAYBACK_STATES = ['playing', 'paused', 'stopped'] as const;
+
 /** One playback heartbeat as a client sends it. `eventTime` is epoch milliseconds. */
 export const Heartbeat = z
   .strictObject({
@@ -40,6 +47,7 @@ export const Heartbeat = z
     durationSeconds: seconds.refine((d) => d > 0, 'must be greater than 0'),
     eventTime: z.number().int().nonnegative(),
     deviceId,
+    state: z.enum(PLAYBACK_STATES).optional(),
   })
   .refine((h) => h.positionSeconds <= h.durationSeconds + POSITION_TOLERANCE_SECONDS, {
     message: `must not exceed durationSeconds by more than ${POSITION_TOLERANCE_SECONDS} s`,

@@ -16,7 +16,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { z } from 'zod';
-import { HS256_ALG, signHs256, verifyHs256 } from './hs256.ts';
+import { HS256_ALG, sha256, signHs256, verifyHs256 } from './hs256.ts';
 import { HttpError } from './problem.ts';
 
 export const USER_TOKEN_ALG = 'ES256';
@@ -229,7 +229,7 @@ export const EMPTY_BODY_DIGEST = '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU';
 export async function bodyDigest(body: BodyBytes = new Uint8Array()): Promise<string> {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   if (bytes.byteLength === 0) return EMPTY_BODY_DIGEST;
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+  return base64url.encode(await sha256(bytes));
 }
 
 /**

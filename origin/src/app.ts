@@ -26,6 +26,7 @@ import { search } from './routes/search.ts';
 import { contentKeys } from './routes/content-keys.ts';
 import { titleSummaries } from './routes/title-summaries.ts';
 import { createShelves, DEFAULT_SHELF_TTL_MS } from './home/shelves.ts';
+import { progressCommitter } from './progress/group-commit.ts';
 import { createBreakers } from './telemetry/breakers.ts';
 import { guardStores } from './telemetry/guarded-stores.ts';
 import { createMetrics } from './telemetry/metrics.ts';
@@ -46,6 +47,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
     seenCredentials: new SeenCredentials(),
     profileOwners: new ProfileOwners((profileId) => stores.accounts.profileOwner(profileId)),
     shelves: createShelves(stores.home, { ttlMs: origin.homeSharedTtlMs ?? DEFAULT_SHELF_TTL_MS }),
+    progressCommits: progressCommitter(stores),
   };
   const app = new Hono<OriginEnv>();
   app.use('*', requestContext(deps));

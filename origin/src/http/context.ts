@@ -6,6 +6,7 @@ import type { CompletionThresholds } from '../../../core/progress.ts';
 import type { Logger } from '../log.ts';
 import type { ProfileOwners, SeenCredentials } from './credential-checks.ts';
 import type { Shelves } from '../home/shelves.ts';
+import type { ProgressCommitter } from '../progress/group-commit.ts';
 import type { Stores } from '../stores/types.ts';
 import type { BreakerSettings, Breakers } from '../telemetry/breakers.ts';
 import type { Metrics, Service } from '../telemetry/metrics.ts';
@@ -45,6 +46,8 @@ export interface AppDeps extends OriginDeps {
   profileOwners: ProfileOwners;
   /** The homepage lists shared by every profile of a maturity level, cached in this process. */
   shelves: Shelves;
+  /** Progress flushes, group-committed across profiles. */
+  progressCommits: ProgressCommitter;
 }
 
 export interface OriginEnv {

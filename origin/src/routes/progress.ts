@@ -14,7 +14,7 @@ import type { OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
 import { mergeStates, toRecord } from '../domain/progress.ts';
-import { TOPICS } from '../stores/names.ts';
+import { CommitError } from '../progress/group-commit.ts';
 import type { EventMessage, ProgressRecord } from '../stores/types.ts';
 
 /** Flush bodies carry up to 500 entries. */
@@ -52,7 +52,7 @@ const flushDoc: OperationSpec = {
   operationId: 'flushProgress',
   summary: "A profile's buffered states, from its progress buffer",
   description:
-    'Idempotent by content; 200 only once the progress store and the event log took every entry (else 503 and the buffer retries).',
+    'Idempotent by content; 200 only once the progress store and the event log took every entry of this request (else 503 and the buffer retries). Concurrent flushes are committed together, each answered by its own outcome.',
   tags: ['internal'],
   security: ['serviceCredential'],
   body: { schema: FlushRequest },
@@ -74,7 +74,7 @@ export const progress = new Hono<OriginEnv>()
   .post('/flush', describeRoute(flushDoc), async (c) => {
     const { accountId, profileId } = callerProfile(c.get('caller'));
     const body = await jsonBody(c, FlushRequest, 'flush batch', FLUSH_BODY_BYTES);
-    const { stores, completion, log, metrics } = c.get('deps');
+    const { stores, completion, log, metrics, progressCommits } = c.get('deps');
     metrics.progressFlushRows.observe(body.entries.length);
     const oldest = Math.min(...body.entries.map((e) => e.eventTime));
     if (Number.isFinite(oldest)) metrics.progressFlushLag.observe(Math.max(0, Date.now() - oldest) / 1000);
@@ -89,23 +89,14 @@ export const progress = new Hono<OriginEnv>()
     }
     // Acknowledge only when both the store and the event log took every record: otherwise the
     // buffer keeps them and retries, and both writes are idempotent. No fallback: a quick 503
-    // (an open breaker answers at once) and the buffer keeps buffering.
+    // (an open breaker answers at once) and the buffer keeps buffering. Concurrent flushes are
+    // committed together (progress/group-commit.ts), each answered by its own outcome.
     const written = metrics.progressWrite.startTimer();
     try {
-      await stores.progress.upsert(records);
+      await progressCommits.commit({ records, events: records.map((r) => progressEvent(accountId, r)) });
     } catch (err) {
-      throw new HttpError('unavailable', 'The progress store is unavailable; retry later', {
-        cause: err,
-        headers: { 'retry-after': '5' },
-      });
-    }
-    try {
-      await stores.events.publish(
-        TOPICS.viewingEvents,
-        records.map((r) => progressEvent(accountId, r)),
-      );
-    } catch (err) {
-      throw new HttpError('unavailable', 'The event log is unavailable; retry later', {
+      const what = err instanceof CommitError && err.store === 'events' ? 'The event log' : 'The progress store';
+      throw new HttpError('unavailable', `${what} is unavailable; retry later`, {
         cause: err,
         headers: { 'retry-after': '5' },
       });

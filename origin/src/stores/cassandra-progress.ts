@@ -54,7 +54,8 @@ function groupByProfile<T extends { profileId: string }>(records: readonly T[]):
 /**
  * Progress in Cassandra. Each write carries `USING TIMESTAMP` from the record's event time and
  * tie, so Cassandra's last-write-wins keeps the newest state whatever order writes arrive in;
- * writes for one profile go in one single-partition (unlogged, hence atomic) batch.
+ * writes for one profile go in one single-partition (unlogged, hence atomic) batch, or a plain
+ * execute for a single row.
  */
 export function cassandraProgressStore(client: cassandra.Client): ProgressStore {
   const insert = `INSERT INTO ${T} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
@@ -62,27 +63,29 @@ export function cassandraProgressStore(client: cassandra.Client): ProgressStore 
   const idempotent = { prepare: true, isIdempotent: true } as const;
   return {
     async upsert(records) {
+      const params = (r: ProgressRecord) => [
+        r.profileId,
+        r.titleId,
+        r.seriesId,
+        r.contentType,
+        r.positionSeconds,
+        r.durationSeconds,
+        r.completed,
+        r.deviceId,
+        r.lastWatchedAt,
+        r.tie,
+        recordTimestamp(r),
+      ];
       await Promise.all(
         groupByProfile(records).map((group) =>
-          client.batch(
-            group.map((r) => ({
-              query: insert,
-              params: [
-                r.profileId,
-                r.titleId,
-                r.seriesId,
-                r.contentType,
-                r.positionSeconds,
-                r.durationSeconds,
-                r.completed,
-                r.deviceId,
-                r.lastWatchedAt,
-                r.tie,
-                recordTimestamp(r),
-              ],
-            })),
-            { ...idempotent, logged: false },
-          ),
+          // A batch of one statement costs the coordinator more than the statement alone, and a
+          // single-row write is atomic anyway: the usual flush (one title) is a plain execute.
+          group.length === 1
+            ? client.execute(insert, params(group[0]!), idempotent)
+            : client.batch(
+                group.map((r) => ({ query: insert, params: params(r) })),
+                { ...idempotent, logged: false },
+              ),
         ),
       );
     },

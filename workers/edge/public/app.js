@@ -319,7 +319,7 @@ async function play(item) {
     if (state.playingFrom === null) state.playingFrom = video.currentTime;
   });
   video.addEventListener('timeupdate', () => (state.currentTime = video.currentTime));
-  video.addEventListener('pause', () => void heartbeat());
+  video.addEventListener('pause', () => void heartbeat(video.ended ? 'stopped' : 'paused'));
   stat('device', state.capabilities);
   stat('resume at', `${resume.toFixed(1)} s`);
   player.initialize(video, manifest, true, resume);
@@ -338,7 +338,8 @@ function deviceId() {
   return id;
 }
 
-async function heartbeat() {
+/** `playback`: what the player is doing; a pause or stop lets the profile's buffer flush at once. */
+async function heartbeat(playback = $('video').paused ? 'paused' : 'playing') {
   const video = $('video');
   if (!state.playing || !Number.isFinite(video.duration) || video.currentTime === 0) return;
   const res = await api('/v1/progress', {
@@ -349,6 +350,7 @@ async function heartbeat() {
       durationSeconds: Math.max(video.duration, video.currentTime),
       eventTime: Date.now(),
       deviceId: deviceId(),
+      state: playback,
     },
   });
   if (res.ok) state.heartbeats += 1;
@@ -388,7 +390,7 @@ function stopPlayback() {
 }
 
 async function stop() {
-  await heartbeat();
+  await heartbeat('stopped');
   stopPlayback();
   await browse();
 }

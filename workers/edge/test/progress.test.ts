@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_FUTURE_SKEW_MS, MAX_HEARTBEATS_PER_BATCH, type Heartbeat } from '../../../core/progress.ts';
 import {
   bufferFor,
@@ -90,6 +90,18 @@ describe('POST /v1/progress', () => {
     expect(await (await get(`/v1/progress/${movie!.id}`, token)).json()).toMatchObject({ positionSeconds: 777 });
   });
 
+  it('flushes a paused player’s position at once instead of at the interval', async () => {
+    const { owner, token } = await viewer();
+    const t = Date.now();
+    await post('/v1/progress', beat({ positionSeconds: 400, eventTime: t - 10_000, state: 'playing' }), token);
+    expect(await originCalls(owner, FLUSH_PATH)).toEqual([]);
+    expect(
+      (await post('/v1/progress', beat({ positionSeconds: 404, eventTime: t, state: 'paused' }), token)).status,
+    ).toBe(202);
+    await vi.waitFor(async () => expect(await bufferFor(owner).pending()).toEqual([]), { timeout: 15_000 });
+    expect((await storedProgress(owner, [movie!.id])).get(movie!.id)).toMatchObject({ positionSeconds: 404 });
+  });
+
   it('judges completion by the catalog’s duration: 1 s of a declared 1 s title is 1 s of the real one', async () => {
     const { owner, token } = await viewer();
     expect(movie!.durationSeconds).toBeGreaterThan(20);
@@ -136,6 +148,7 @@ describe('POST /v1/progress', () => {
     ['a title id that is not a uuid', { titleId: 'abc' }, 'titleId'],
     ['a device id with spaces', { deviceId: 'my tv' }, 'deviceId'],
     ['an unknown field', { extra: true }, '$'],
+    ['a playback state it does not know', { state: 'rewinding' }, 'state'],
   ])('refuses %s with 400 validation_failed naming the field', async (_what, change, path) => {
     const { token } = await viewer();
     await expectProblem(await post('/v1/progress', { ...beat(), ...change }, token), 400, 'validation_failed', path);

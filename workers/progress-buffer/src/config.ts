@@ -1,12 +1,13 @@
 /** The progress buffer's settings, read from the worker's vars (wrangler.toml) and checked once. */
+import { completionThresholds } from '../../../core/progress.ts';
 
 /**
- * Default flush interval. Players send a heartbeat every 10 s, so a minute coalesces about six
+ * Default flush interval. Players send a heartbeat every 10 s, so five minutes coalesce about 30
  * heartbeats per title into one Cassandra write and one event, and the origin sees one request per
- * watching profile per minute. The delay is invisible to the viewer: the profile's own reads
- * (resume position, Continue Watching) merge the buffer's unflushed states.
+ * watching profile per five minutes; pauses, stops, completions and title switches flush at once
+ * (flush-policy.ts). The delay is invisible to the viewer: the profile's reads go through its buffer.
  */
-export const DEFAULT_FLUSH_INTERVAL_MS = 60_000;
+export const DEFAULT_FLUSH_INTERVAL_MS = 300_000;
 const MIN_FLUSH_INTERVAL_MS = 1_000;
 const MAX_FLUSH_INTERVAL_MS = 15 * 60_000;
 
@@ -21,4 +22,14 @@ export function flushIntervalMs(env: Pick<Env, 'PROGRESS_FLUSH_INTERVAL_MS'>): n
     );
   }
   return value;
+}
+
+/**
+ * The fraction of the duration from which a state counts as completed for the early flush: the
+ * lower of the movie and episode thresholds (`COMPLETION_THRESHOLD_*`, core/progress.ts), since the
+ * buffer does not know a title's content type.
+ */
+export function earlyFlushFraction(env: Parameters<typeof completionThresholds>[0]): number {
+  const thresholds = completionThresholds(env);
+  return Math.min(thresholds.movie, thresholds.episode);
 }

@@ -26,7 +26,8 @@ import {
   type BufferState,
   type BufferedEntry,
 } from './buffer.ts';
-import { flushIntervalMs } from './config.ts';
+import { earlyFlushFraction, flushIntervalMs } from './config.ts';
+import { earlyFlushReason, nextFlushAt } from './flush-policy.ts';
 import { FlushError, sendFlush } from './flush.ts';
 import { errorText } from '../../../core/log.ts';
 import { Identity } from '../../../core/tokens.ts';
@@ -56,6 +57,7 @@ export class ProgressBuffer extends DurableObject<Env> {
   #owner: Identity | undefined;
   #attempts = 0;
   #flushIntervalMs = 0;
+  #completionFraction = 1;
   #flushing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -65,6 +67,7 @@ export class ProgressBuffer extends DurableObject<Env> {
 
   async #load(): Promise<void> {
     this.#flushIntervalMs = flushIntervalMs(this.env);
+    this.#completionFraction = earlyFlushFraction(this.env);
     const [entries, owner, attempts] = await Promise.all([
       this.ctx.storage.list<BufferedEntry>({ prefix: KEYS.titlePrefix }),
       this.ctx.storage.get<Identity>(KEYS.owner),
@@ -82,7 +85,9 @@ export class ProgressBuffer extends DurableObject<Env> {
    */
   async record(owner: Identity, heartbeats: Heartbeat[]): Promise<RecordResult> {
     const who = Identity.parse(owner);
-    const outcome = recordHeartbeats(this.#state, Heartbeats.parse(heartbeats), MAX_TITLES);
+    const beats = Heartbeats.parse(heartbeats);
+    const early = earlyFlushReason(this.#state, beats, this.#completionFraction);
+    const outcome = recordHeartbeats(this.#state, beats, MAX_TITLES);
     const writes: Record<string, unknown> = {};
     for (const titleId of outcome.changed) writes[KEYS.title(titleId)] = this.#state.get(titleId);
     if (!sameOwner(this.#owner, who)) {
@@ -91,7 +96,7 @@ export class ProgressBuffer extends DurableObject<Env> {
     }
     await this.#write(writes, outcome.evicted.map(KEYS.title));
     const pending = this.#pendingCount();
-    if (pending > 0) await this.#armFlush(pending);
+    if (pending > 0) await this.#armFlush(pending, early !== null);
     return { accepted: outcome.accepted, superseded: outcome.superseded, refused: outcome.refused, pending };
   }
 
@@ -191,16 +196,18 @@ export class ProgressBuffer extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Makes sure a flush is coming: at the normal interval, or at once past the size bound. While a
-   * backoff is running its alarm is left alone, so a busy profile cannot hammer a failing origin.
-   */
-  async #armFlush(pending: number): Promise<void> {
-    const now = Date.now();
-    const backingOff = this.#attempts > 0;
-    const due = pending >= FLUSH_SIZE_BOUND && !backingOff ? now : now + this.#flushIntervalMs;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || (!backingOff && due < current)) await this.#scheduleFlush(due);
+  /** Makes sure a flush is coming, when the policy says (flush-policy.ts `nextFlushAt`). */
+  async #armFlush(pending: number, early = false): Promise<void> {
+    const due = nextFlushAt({
+      now: Date.now(),
+      pending,
+      early,
+      attempts: this.#attempts,
+      current: await this.ctx.storage.getAlarm(),
+      intervalMs: this.#flushIntervalMs,
+      sizeBound: FLUSH_SIZE_BOUND,
+    });
+    if (due !== null) await this.#scheduleFlush(due);
   }
 
   /** The one place the alarm is set. */

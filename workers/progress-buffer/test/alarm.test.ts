@@ -1,5 +1,6 @@
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { flushIntervalMs } from '../src/config.ts';
 import { FLUSH_SIZE_BOUND } from '../src/progress-buffer.ts';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS } from '../src/retry.ts';
 import {
@@ -31,14 +32,15 @@ async function alarmAt(stub: ReturnType<typeof bufferFor>): Promise<number | nul
 }
 
 describe('flush scheduling', () => {
-  it('arms a flush one interval (60 s) after the first heartbeat, and does not push it back', async () => {
+  it('arms a flush one interval (PROGRESS_FLUSH_INTERVAL_MS) after the first heartbeat, and does not push it back', async () => {
     const o = owner();
     const stub = bufferFor(o);
+    const interval = flushIntervalMs(env);
     const before = Date.now();
     await stub.record(o, [heartbeat(movie!.id, before, 10)]);
     const first = await alarmAt(stub);
-    expect(first).toBeGreaterThanOrEqual(before + 60_000);
-    expect(first).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(first).toBeGreaterThanOrEqual(before + interval);
+    expect(first).toBeLessThanOrEqual(Date.now() + interval);
     await stub.record(o, [heartbeat(movie!.id, before + 10_000, 20)]);
     expect(await alarmAt(stub)).toBe(first);
   });
