@@ -65,7 +65,12 @@ export function cassandraClient(
   return new cassandra.Client({
     contactPoints: settings.contactPoints,
     localDataCenter: settings.localDataCenter,
-    ...(port !== undefined ? { protocolOptions: { port } } : {}),
+    protocolOptions: {
+      ...(port !== undefined ? { port } : {}),
+      // After a schema change the driver waits for every node to agree (default 10 s): on a loaded
+      // cluster a keyspace created on one node can take longer to reach the next statement's.
+      maxSchemaAgreementWaitSeconds: 60,
+    },
     ...(withKeyspace ? { keyspace: settings.keyspace } : {}),
     queryOptions: { consistency: consistencyOf(settings.consistency), prepare: true },
     socketOptions: { connectTimeout: 5000, readTimeout: readTimeoutMs },
