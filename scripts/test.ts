@@ -1,6 +1,7 @@
 /**
  * `npm test`: brings the real stack up (idempotent; reuses what is already up), then runs the
  * whole Vitest suite (origin on Node, edge in workerd) against it. Extra arguments go to Vitest.
+ * With EDGEFLIX_CLUSTER=1 it brings up and uses the loopback cluster instead (docs/cluster.md).
  *
  * Vitest's own summary is drawn for a terminal and may be followed by other output; so this also
  * writes Vitest's JSON report and ends with the summary's two lines in Vitest's own words
@@ -11,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stackUp } from './stack/index.ts';
+import { clusterUp, stackUp } from './stack/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const reportPath = path.join(root, '.edgeflix/test-report.json');
@@ -46,7 +47,10 @@ export function summaryLines(report: JsonReport): string {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const env = await stackUp(undefined, (line) => process.stdout.write(`[stack] ${line}\n`));
+  const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+  // EDGEFLIX_CLUSTER=1: the loopback cluster (three Cassandra nodes, three brokers; docs/cluster.md).
+  const cluster = Boolean(process.env['EDGEFLIX_CLUSTER']) && process.env['EDGEFLIX_CLUSTER'] !== '0';
+  const env = cluster ? (await clusterUp(say)).env : await stackUp(undefined, say);
   process.stdout.write(`[test] stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; running vitest\n`);
   const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
   const args = process.argv.slice(2);

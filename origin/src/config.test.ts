@@ -35,6 +35,18 @@ describe('loadConfig', () => {
     expect(config.CASSANDRA_REPLICATION).toEqual({ class: 'NetworkTopologyStrategy', 'us-east': 3, 'eu-west': 3 });
   });
 
+  it('keeps single-node Kafka defaults and reads the cluster settings (RF 3, two in-sync copies)', () => {
+    expect(loadConfig(valid)).toMatchObject({ KAFKA_REPLICATION_FACTOR: 1, KAFKA_MIN_INSYNC_REPLICAS: 1 });
+    const cluster = loadConfig({ ...valid, KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
+    expect(cluster).toMatchObject({ KAFKA_REPLICATION_FACTOR: 3, KAFKA_MIN_INSYNC_REPLICAS: 2 });
+  });
+
+  it('refuses more in-sync replicas than the topics have copies, which no write could satisfy', () => {
+    expect(message({ ...valid, KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toContain(
+      'KAFKA_MIN_INSYNC_REPLICAS must not exceed KAFKA_REPLICATION_FACTOR',
+    );
+  });
+
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['STORE_MODE', { STORE_MODE: 'cloud' }],

@@ -74,6 +74,8 @@ const storeFields = {
   KAFKA_CLIENT_ID: z.string().default('edgeflix-origin'),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(3),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  /** `min.insync.replicas` of the topics the origin creates: with acks=all, the copies a write needs. */
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).default(1),
   /** Prepended to every topic name, so several environments (or test runs) can share a cluster. */
   KAFKA_TOPIC_PREFIX: z
     .string()
@@ -90,7 +92,21 @@ const requireDatabaseInRealMode = (
   }
 };
 
-const StoreSchema = z.object(storeFields).superRefine(requireDatabaseInRealMode);
+/** A topic whose writes need more in-sync copies than it has replicas could never be written. */
+const requireReachableInsync = (
+  env: { KAFKA_REPLICATION_FACTOR: number; KAFKA_MIN_INSYNC_REPLICAS: number },
+  ctx: z.RefinementCtx,
+) => {
+  if (env.KAFKA_MIN_INSYNC_REPLICAS > env.KAFKA_REPLICATION_FACTOR) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KAFKA_MIN_INSYNC_REPLICAS'],
+      message: 'must not exceed KAFKA_REPLICATION_FACTOR',
+    });
+  }
+};
+
+const StoreSchema = z.object(storeFields).superRefine(requireDatabaseInRealMode).superRefine(requireReachableInsync);
 
 const Schema = z
   .object({
@@ -132,6 +148,7 @@ const Schema = z
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(DEFAULT_SESSION_SETTINGS.reuseGraceS),
   })
   .superRefine(requireDatabaseInRealMode)
+  .superRefine(requireReachableInsync)
   .superRefine((env, ctx) => {
     if (env.OPERATOR_API_KEY === env.SERVICE_TOKEN_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['OPERATOR_API_KEY'], message: 'must differ from SERVICE_TOKEN_SECRET' });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
-import { migrateCassandra } from '../src/db/cassandra.ts';
+import { migrateCassandra, nativePortOf } from '../src/db/cassandra.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { MIGRATIONS_DIR, migratePostgres } from '../src/db/postgres.ts';
 import { freshDatabase, freshKeyspace } from './support/stack.ts';
@@ -76,7 +76,12 @@ describe('PostgreSQL migrations', () => {
 describe('Cassandra migrations', () => {
   it('create the keyspace with the configured replication, apply once, and record what they applied', async () => {
     const ks = freshKeyspace(inject('stack'), 'migrate');
-    const client = new cassandra.Client({ contactPoints: ks.contactPoints, localDataCenter: ks.localDataCenter });
+    const port = nativePortOf(ks.contactPoints);
+    const client = new cassandra.Client({
+      contactPoints: ks.contactPoints,
+      localDataCenter: ks.localDataCenter,
+      ...(port !== undefined ? { protocolOptions: { port } } : {}),
+    });
     try {
       const files = await migrationsIn(MIGRATIONS_DIR.cassandra, '.cql');
       expect((await migrateCassandra(ks, MIGRATIONS_DIR.cassandra)).applied).toEqual(files);
@@ -85,9 +90,11 @@ describe('Cassandra migrations', () => {
       const keyspace = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [
         ks.keyspace,
       ]);
+      // The stack's: SimpleStrategy RF 1 on the single node, datacenter1=3 on the cluster.
+      const { class: strategy, ...factors } = ks.replication;
       expect(keyspace.first()?.['replication']).toMatchObject({
-        class: 'org.apache.cassandra.locator.SimpleStrategy',
-        replication_factor: '1',
+        class: `org.apache.cassandra.locator.${String(strategy)}`,
+        ...Object.fromEntries(Object.entries(factors).map(([key, value]) => [key, String(value)])),
       });
       const ttls = await client.execute(
         'SELECT table_name, default_time_to_live FROM system_schema.tables WHERE keyspace_name = ?',

@@ -35,6 +35,17 @@ export function cassandraSettings(config: {
   };
 }
 
+/**
+ * The CQL port the driver uses for the nodes it discovers: the driver reads peers' addresses from
+ * `system.peers` without a port, so contact points on a non-default port (the loopback cluster's
+ * 19042) would otherwise lead it to 9042 on every other node.
+ */
+export function nativePortOf(contactPoints: readonly string[]): number | undefined {
+  const ports = new Set(contactPoints.map((point) => /:(\d+)$/.exec(point)?.[1]).filter((p) => p !== undefined));
+  const [only] = ports;
+  return ports.size === 1 && only !== undefined ? Number(only) : undefined;
+}
+
 function consistencyOf(name: string): number {
   const value = (cassandra.types.consistencies as unknown as Record<string, number>)[name];
   if (value === undefined) throw new Error(`Unknown Cassandra consistency "${name}"`);
@@ -50,9 +61,16 @@ export function cassandraClient(
   withKeyspace = true,
   readTimeoutMs = 12_000,
 ): cassandra.Client {
+  const port = nativePortOf(settings.contactPoints);
   return new cassandra.Client({
     contactPoints: settings.contactPoints,
     localDataCenter: settings.localDataCenter,
+    protocolOptions: {
+      ...(port !== undefined ? { port } : {}),
+      // After a schema change the driver waits for every node to agree (default 10 s): on a loaded
+      // cluster a keyspace created on one node can take longer to reach the next statement's.
+      maxSchemaAgreementWaitSeconds: 60,
+    },
     ...(withKeyspace ? { keyspace: settings.keyspace } : {}),
     queryOptions: { consistency: consistencyOf(settings.consistency), prepare: true },
     socketOptions: { connectTimeout: 5000, readTimeout: readTimeoutMs },
@@ -89,13 +107,16 @@ export interface MigrationResult {
   skipped: string[];
 }
 
+const MIGRATION_TIMEOUT_MS = 60_000;
+
 /** Creates the keyspace if missing and applies pending CQL migrations; idempotent. */
 export async function migrateCassandra(
   settings: CassandraSettings,
   dir: string,
   log: (line: string) => void = () => {},
 ): Promise<MigrationResult> {
-  const admin = cassandraClient(settings, false);
+  // Schema changes wait for every replica to agree on the schema: slower than a read on a cluster.
+  const admin = cassandraClient(settings, false, MIGRATION_TIMEOUT_MS);
   try {
     await admin.connect();
     await admin.execute(
@@ -105,7 +126,7 @@ export async function migrateCassandra(
     await admin.shutdown();
   }
   // Statements in the files name tables without a keyspace: this client is bound to it.
-  const client = cassandraClient(settings, true);
+  const client = cassandraClient(settings, true, MIGRATION_TIMEOUT_MS);
   const quorum = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
   try {
     await client.connect();

@@ -93,6 +93,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
     clientId: config.KAFKA_CLIENT_ID,
     partitions: config.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
   });
   return {

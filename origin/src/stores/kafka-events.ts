@@ -7,6 +7,8 @@ export interface KafkaSettings {
   clientId: string;
   partitions: number;
   replicationFactor: number;
+  /** `min.insync.replicas` of the topics created here (default: the broker's). */
+  minInsyncReplicas?: number;
   /** Prepended to every topic name (isolates environments and test runs on one cluster). */
   topicPrefix?: string;
 }
@@ -31,7 +33,7 @@ function decode(
 /**
  * Events through Kafka: an idempotent producer (acks=all, one request in flight, so retries
  * neither duplicate nor reorder within a partition) and consumer groups. Topics are created at
- * connect with the configured partitions and replication.
+ * connect with the configured partitions, replication and `min.insync.replicas`.
  */
 export async function kafkaEventBus(settings: KafkaSettings): Promise<EventBus> {
   const kafka = new Kafka({
@@ -150,11 +152,34 @@ async function ensureTopics(admin: Admin, settings: KafkaSettings): Promise<void
     .filter((t) => !existing.has(t));
   if (missing.length === 0) return;
   await admin.createTopics({
-    waitForLeaders: true,
+    // kafkajs's own wait gives up when the broker it asks has not learned of the topic yet
+    // (UNKNOWN_TOPIC_OR_PARTITION), which on several brokers is the normal first answer.
+    waitForLeaders: false,
     topics: missing.map((topic) => ({
       topic,
       numPartitions: settings.partitions,
       replicationFactor: settings.replicationFactor,
+      ...(settings.minInsyncReplicas !== undefined
+        ? { configEntries: [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }] }
+        : {}),
     })),
   });
+  await waitForLeaders(admin, missing);
+}
+
+/** Resolves once every partition of `topics` has a leader, as the brokers report it; bounded. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      const led = found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (found.length === topics.length && led) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`Kafka topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -15,6 +15,7 @@ import { checkConformance } from './conformance.ts';
 import { insertFixtureTitles, type FixtureTitles } from './fixtures.ts';
 import { makeTestKeys, type TestKeys } from './keys.ts';
 import { freshDatabase, freshKeyspace, freshTopicPrefix, requireStack } from './stack.ts';
+import type { StackEnv } from '../../../scripts/stack/index.ts';
 
 export const TEST_TOKEN_SETTINGS = { issuer: 'edgeflix', audience: 'edgeflix-api' };
 /** Small catalog: enough rows for every query shape, quick to seed. */
@@ -32,6 +33,11 @@ async function createTestOrigin(options: {
   databaseUrl?: string;
   cassandra?: { contactPoints: string; localDc: string; keyspace: string };
   kafkaBrokers?: string;
+  /** Replication and consistency the stack asks for (RF 3 and two in-sync copies on the cluster). */
+  replication?: Pick<
+    StackEnv,
+    'CASSANDRA_REPLICATION' | 'CASSANDRA_CONSISTENCY' | 'KAFKA_REPLICATION_FACTOR' | 'KAFKA_MIN_INSYNC_REPLICAS'
+  >;
   serviceClockToleranceS?: number;
   /** Origin environment variables on top of the test's own (e.g. `ACCOUNT_TOKEN_TTL_SECONDS`). */
   config?: Record<string, string>;
@@ -50,6 +56,7 @@ async function createTestOrigin(options: {
     CASSANDRA_KEYSPACE: options.cassandra?.keyspace,
     KAFKA_BROKERS: options.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: topics?.prefix,
+    ...options.replication,
     AUTH_SIGNING_JWK: JSON.stringify(options.keys.signingJwk),
     SERVICE_TOKEN_SECRET: options.keys.serviceSecret,
     OPERATOR_API_KEY: options.keys.operatorKey,
@@ -146,6 +153,12 @@ export async function realStackOrigin(label: string, options: TestOriginOptions 
       keyspace: ks.keyspace,
     },
     kafkaBrokers: stack.KAFKA_BROKERS,
+    replication: {
+      CASSANDRA_REPLICATION: stack.CASSANDRA_REPLICATION,
+      CASSANDRA_CONSISTENCY: stack.CASSANDRA_CONSISTENCY,
+      KAFKA_REPLICATION_FACTOR: stack.KAFKA_REPLICATION_FACTOR,
+      KAFKA_MIN_INSYNC_REPLICAS: stack.KAFKA_MIN_INSYNC_REPLICAS,
+    },
     ...options,
   });
   return {

@@ -6,8 +6,9 @@ import net from 'node:net';
 import postgres from 'postgres';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
-import { stackEnv, type StackEnv } from '../../../scripts/stack/index.ts';
-import type { CassandraSettings } from '../../src/db/cassandra.ts';
+import { STACK_ENV_KEYS, clusterEnv, stackEnv, type StackEnv } from '../../../scripts/stack/index.ts';
+import { loadStoreConfig } from '../../src/config.ts';
+import { nativePortOf, type CassandraSettings } from '../../src/db/cassandra.ts';
 
 async function reachable(hostPort: string): Promise<boolean> {
   const [host, port] = hostPort.split(':');
@@ -20,20 +21,28 @@ async function reachable(hostPort: string): Promise<boolean> {
   });
 }
 
+/** `EDGEFLIX_CLUSTER=1`: the tests use the loopback cluster (docs/cluster.md) instead of the single-node stack. */
+export const onCluster = (): boolean =>
+  Boolean(process.env['EDGEFLIX_CLUSTER']) && process.env['EDGEFLIX_CLUSTER'] !== '0';
+
 /** The real stack's settings; fails (never skips) when a service is not answering. */
 export async function requireStack(): Promise<StackEnv> {
-  const env = { ...stackEnv(), ...pick(process.env) };
+  const cluster = onCluster();
+  const env = { ...(cluster ? clusterEnv() : stackEnv()), ...pick(process.env) };
   const pg = new URL(env.DATABASE_URL);
+  const list = (text: string) => text.split(',').map((s) => s.trim());
   const checks: [string, string][] = [
     ['PostgreSQL', `${pg.hostname}:${pg.port || '5432'}`],
-    ['Cassandra', env.CASSANDRA_CONTACT_POINTS.split(',')[0] ?? ''],
-    ['Kafka', env.KAFKA_BROKERS.split(',')[0] ?? ''],
+    // Every node on the cluster: a test run on two nodes would prove nothing about three.
+    ...list(env.CASSANDRA_CONTACT_POINTS).map((p): [string, string] => ['Cassandra', p]),
+    ...list(env.KAFKA_BROKERS).map((b): [string, string] => ['Kafka', b]),
   ];
   const down = [];
   for (const [name, hostPort] of checks) if (!(await reachable(hostPort))) down.push(`${name} (${hostPort})`);
   if (down.length > 0) {
+    const up = cluster ? 'npm run stack:up -- --cluster' : 'npm run stack:up';
     throw new Error(
-      `The real stack is not up: ${down.join(', ')} not answering. Run "npm run stack:up" (npm test does it for you).`,
+      `The real stack is not up: ${down.join(', ')} not answering. Run "${up}" (npm test does it for you).`,
     );
   }
   return env;
@@ -41,7 +50,7 @@ export async function requireStack(): Promise<StackEnv> {
 
 function pick(env: NodeJS.ProcessEnv): Partial<StackEnv> {
   const out: Partial<StackEnv> = {};
-  for (const key of ['DATABASE_URL', 'CASSANDRA_CONTACT_POINTS', 'CASSANDRA_LOCAL_DC', 'KAFKA_BROKERS'] as const) {
+  for (const key of STACK_ENV_KEYS) {
     const value = env[key];
     if (value) out[key] = value;
   }
@@ -74,15 +83,19 @@ export function freshKeyspace(env: StackEnv, label: string): CassandraSettings &
     contactPoints: env.CASSANDRA_CONTACT_POINTS.split(','),
     localDataCenter: env.CASSANDRA_LOCAL_DC,
     keyspace: `edgeflix_test_${label}_${suffix()}`,
-    replication: { class: 'SimpleStrategy', replication_factor: 1 },
-    consistency: 'localQuorum',
+    replication: loadStoreConfig({ CASSANDRA_REPLICATION: env.CASSANDRA_REPLICATION }).CASSANDRA_REPLICATION,
+    consistency: env.CASSANDRA_CONSISTENCY,
   };
+  const port = nativePortOf(settings.contactPoints);
   return {
     ...settings,
     async drop() {
       const client = new cassandra.Client({
         contactPoints: settings.contactPoints,
         localDataCenter: settings.localDataCenter,
+        ...(port !== undefined ? { protocolOptions: { port } } : {}),
+        // A schema change waits for every node to agree; on three loaded nodes that can pass 12 s.
+        socketOptions: { readTimeout: 60_000 },
       });
       try {
         await client.execute(`DROP KEYSPACE IF EXISTS ${settings.keyspace}`);
