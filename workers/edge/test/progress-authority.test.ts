@@ -6,9 +6,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Heartbeat, ProgressEntry } from '../../../core/progress.ts';
-import type { Identity } from '../../../core/tokens.ts';
+import { signServiceToken, type Identity } from '../../../core/tokens.ts';
 import {
-  bufferFor,
   calm,
   chaos,
   newOwner,
@@ -85,6 +84,23 @@ async function send(token: string, hb: Heartbeat): Promise<void> {
   });
   expect(res.status).toBe(202);
   await res.body?.cancel();
+}
+
+const INVALIDATE_PATH = '/internal/v1/progress/invalidate';
+
+/** Tells the owner's buffer, over HTTP with a service credential, that its stored progress changed. */
+async function invalidate(owner: Identity, body: { titleIds?: string[] }, htu = INVALIDATE_PATH): Promise<Response> {
+  const text = JSON.stringify(body);
+  const credential = await signServiceToken(
+    { htm: 'POST', htu, rid: 'test-invalidate', sub: owner.accountId, pid: owner.profileId, mat: 50 },
+    env.SERVICE_TOKEN_SECRET,
+    { body: text },
+  );
+  return exports.default.fetch(`https://edge.test${INVALIDATE_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+    body: text,
+  });
 }
 
 describe('the buffer learns the stored progress once', () => {
@@ -190,7 +206,9 @@ describe('invalidation, for writes that bypass the buffer', () => {
     const { owner, token } = await viewer();
     expect(await position(token, movie!.id)).toBeNull();
     await storeDirectly(owner, [stored(movie!.id, 400, Date.now() - 1_000, movie!.durationSeconds)]);
-    await bufferFor(owner).invalidate([movie!.id]);
+    const res = await invalidate(owner, { titleIds: [movie!.id] });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
     expect(await position(token, movie!.id)).toBe(400);
     expect(await continueWatching(token)).toContain(movie!.id);
     expect(await position(token, movie!.id)).toBe(400);
@@ -203,9 +221,27 @@ describe('invalidation, for writes that bypass the buffer', () => {
     await storeDirectly(owner, [stored(movie!.id, 400, Date.now() - 1_000, movie!.durationSeconds)]);
     expect(await position(token, movie!.id)).toBe(400);
     await storeDirectly(owner, [stored(other!.id, 500, Date.now() - 500, other!.durationSeconds)]);
-    expect(await bufferFor(owner).invalidate()).toEqual({ dropped: 1 });
+    const res = await invalidate(owner, {});
+    expect(await res.json()).toEqual({ dropped: 1 });
     expect(await position(token, other!.id)).toBe(500);
     expect(await position(token, movie!.id)).toBe(400);
     expect(await originCalls(owner, STORED_PATH)).toHaveLength(2);
+  });
+
+  it('refuses a call without a service credential, one minted for another request, and a bad body', async () => {
+    const { owner } = await viewer();
+    const bare = await exports.default.fetch(`https://edge.test${INVALIDATE_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(bare.status).toBe(401);
+    await bare.body?.cancel();
+    const other = await invalidate(owner, {}, '/internal/v1/progress/flush');
+    expect(other.status).toBe(401);
+    await other.body?.cancel();
+    const bad = await invalidate(owner, { titleIds: ['not-a-uuid'] });
+    expect(bad.status).toBe(400);
+    await bad.body?.cancel();
   });
 });
