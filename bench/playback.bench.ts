@@ -1,7 +1,9 @@
 /**
  * Playback at the edge under `wrangler dev`, in front of a real origin:
  * - the manifest route with a warm source cache (token check, device filter, resume lookup, one
- *   signed token per representation, MPD) vs GET /healthz on the same worker;
+ *   signed token per representation, MPD) vs GET /healthz on the same worker: a first start (the
+ *   buffer learned the profile has no progress on the title), a resume, and the first manifest of
+ *   profiles never seen (each one's buffer learns its stored progress from the origin);
  * - a segment request (segment-token verification + R2 read) vs a static asset of the same size
  *   served without any token.
  */
@@ -62,14 +64,14 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
       name: 'GET /healthz on the same worker',
       op: () => fetch(`${edge.url}/healthz`).then((r) => r.arrayBuffer()),
     };
-    // A first start: the profile's buffer has never seen the title, so its progress is asked of
-    // the origin (Cassandra) on every manifest.
+    // A first start: the profile has never played the title. Its buffer learned the profile's stored
+    // progress once (at the warm-up request), so it knows there is none without asking the origin.
     log('playback: manifest route (warm cache, first start) vs empty route');
     rows.push(
       await compare(
         'edge manifest route, warm source cache, first start',
         {
-          name: 'GET /v1/playback/{id}/manifest.mpd (progress from the origin)',
+          name: 'GET /v1/playback/{id}/manifest.mpd (no progress, known to the buffer)',
           op: () => fetch(manifestUrl, { headers }).then((r) => r.arrayBuffer()),
         },
         healthz,
@@ -101,6 +103,36 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
         { concurrency: 16, durationMs: 5000, warmupMs: 1000 },
       ),
     );
+
+    // Every request a profile never seen: its buffer is created and learns from the origin (one
+    // Cassandra partition read). Tokens are minted before the clock starts.
+    const signer = await importUserTokenSigner(keys.signingJwk);
+    const fresh = await Promise.all(
+      Array.from({ length: 3000 }, () =>
+        signUserToken(
+          { sub: randomUUID(), scope: 'profile', pid: randomUUID(), mat: 50, plan: 'premium', since: 1 },
+          signer,
+          TEST_TOKEN_SETTINGS,
+        ).then((t) => t.token),
+      ),
+    );
+    let next = 0;
+    log('playback: first manifest of a new profile (its buffer learns) vs empty route');
+    rows.push(
+      await compare(
+        'edge manifest route, warm source cache, new profile',
+        {
+          name: 'GET /v1/playback/{id}/manifest.mpd (a new buffer learns from the origin)',
+          op: () =>
+            fetch(manifestUrl, {
+              headers: { ...headers, authorization: `Bearer ${fresh[next++ % fresh.length]}` },
+            }).then((r) => r.arrayBuffer()),
+        },
+        healthz,
+        { concurrency: 16, durationMs: 5000, warmupMs: 1000 },
+      ),
+    );
+    if (next > fresh.length) log(`playback: ${next} requests for ${fresh.length} new profiles: some were not new`);
 
     const segmentToken = await signSegmentToken(
       {

@@ -60,6 +60,8 @@ export type HomePage = z.infer<typeof HomePage>;
 /** POST /internal/v1/home: the buffer's unflushed states and the profile's variants. */
 export const HomeQuery = z.strictObject({
   pending: z.array(ProgressEntry).max(500),
+  /** `pending` is all of the profile's progress (its buffer learned it): the store is not read. */
+  complete: z.boolean().optional(),
   variants: z.strictObject({ rowOrder: z.enum(ROW_ORDER_VARIANTS), artwork: z.enum(ARTWORK_VARIANTS) }),
 });
 export type HomeQuery = z.infer<typeof HomeQuery>;

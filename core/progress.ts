@@ -183,6 +183,25 @@ export const ProgressQuery = z.strictObject({
 });
 export type ProgressQuery = z.infer<typeof ProgressQuery>;
 
+/** Most states one answer of POST /internal/v1/progress/stored carries: as many as a buffer keeps. */
+export const MAX_STORED_ENTRIES = 1_000;
+
+/**
+ * POST /internal/v1/progress/stored: the profile's stored states, for its ProgressBuffer to learn
+ * (no titles named: all of them, one partition read), or those of a few titles it let go of.
+ */
+export const StoredProgressQuery = z.strictObject({
+  titleIds: z.array(uuid).min(1).max(100).optional(),
+});
+export type StoredProgressQuery = z.infer<typeof StoredProgressQuery>;
+
+/** Its answer: stored states, newest first; `truncated` when the profile has more than were sent. */
+export const StoredProgressResponse = z.strictObject({
+  entries: z.array(ProgressEntry).max(MAX_STORED_ENTRIES),
+  truncated: z.boolean(),
+});
+export type StoredProgressResponse = z.infer<typeof StoredProgressResponse>;
+
 /** What a client sees of one title's progress. */
 export const ProgressView = z.strictObject({
   titleId: uuid,
@@ -265,10 +284,14 @@ export function resumeAt(view: Pick<ProgressView, 'positionSeconds' | 'completed
   return view.completed ? 0 : view.positionSeconds;
 }
 
-/** POST /internal/v1/continue-watching: the list, merged with the buffer's states. */
+/**
+ * POST /internal/v1/continue-watching: the list, merged with the buffer's states. `complete`: the
+ * states are all of the profile's progress (the buffer learned it), so the store is not read.
+ */
 export const ContinueWatchingQuery = z.strictObject({
   limit: z.number().int().min(1).max(50),
   pending: z.array(ProgressEntry).max(MAX_FLUSH_ENTRIES),
+  complete: z.boolean().optional(),
 });
 export type ContinueWatchingQuery = z.infer<typeof ContinueWatchingQuery>;
 

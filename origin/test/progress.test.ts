@@ -219,6 +219,37 @@ describe('progress query', () => {
   });
 });
 
+describe('stored progress, for a buffer to learn', () => {
+  const stored = async (profileId: string, body: { titleIds?: string[] }) => {
+    const res = await asProfile(profileId)({ method: 'POST', path: '/internal/v1/progress/stored', body });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { entries: ProgressEntry[]; truncated: boolean };
+  };
+
+  it('answers every stored state of the profile, newest first, with its tie, and nothing for a new profile', async () => {
+    const p = randomUUID();
+    await flush(p, [entry(t.movie, 600, 6000, T0, 2), entry(t.matureMovie, 100, 5400, T0 + 10)]);
+    expect(await stored(p, {})).toEqual({
+      entries: [entry(t.matureMovie, 100, 5400, T0 + 10), entry(t.movie, 600, 6000, T0, 2)],
+      truncated: false,
+    });
+    expect(await stored(randomUUID(), {})).toEqual({ entries: [], truncated: false });
+  });
+
+  it('answers only the titles named, when it is given some', async () => {
+    const p = randomUUID();
+    await flush(p, [entry(t.movie, 600, 6000, T0), entry(t.matureMovie, 100, 5400, T0 + 10)]);
+    expect((await stored(p, { titleIds: [t.movie, randomUUID()] })).entries).toEqual([entry(t.movie, 600, 6000, T0)]);
+  });
+
+  it('refuses an empty or malformed list of titles with 400', async () => {
+    for (const body of [{ titleIds: [] }, { titleIds: ['x'] }, { other: 1 }]) {
+      const res = await asProfile(randomUUID())({ method: 'POST', path: '/internal/v1/progress/stored', body });
+      expect(res.status).toBe(400);
+    }
+  });
+});
+
 describe('continue watching', () => {
   it('lists titles started (> 5%) and not finished (< 95%), newest first', async () => {
     const p = randomUUID();
@@ -274,6 +305,18 @@ describe('continue watching', () => {
     const p = randomUUID();
     await flush(p, [entry(t.movie, 1000, 6000, T0), entry(t.matureMovie, 1000, 5400, T0 + 1)]);
     expect((await continueWatching(p, 20)).map((i) => i.contentId)).toEqual([t.movie]);
+  });
+
+  it('does not read the store when the buffer says its states are complete', async () => {
+    const p = randomUUID();
+    await flush(p, [entry(t.movie, 3000, 6000, T0)]);
+    const res = await asProfile(p)({
+      method: 'POST',
+      path: '/internal/v1/continue-watching',
+      body: { limit: 20, pending: [entry(t.matureMovie, 2700, 5400, T0 + 10)], complete: true },
+    });
+    const { items } = (await res.json()) as { items: { contentId: string }[] };
+    expect(items.map((i) => i.contentId)).toEqual([t.matureMovie]);
   });
 
   it('includes what is still in the buffer', async () => {

@@ -1,6 +1,6 @@
 /** Test helpers inside workerd: seeded titles, owners and tokens, the chaos proxy, stored progress. */
 import { env } from 'cloudflare:workers';
-import type { Heartbeat, ProgressView } from '../../core/progress.ts';
+import type { Heartbeat, ProgressEntry, ProgressView } from '../../core/progress.ts';
 import { importUserTokenSigner, signServiceToken, signUserToken, type Identity } from '../../core/tokens.ts';
 import type { ChaosRule, SeenRequest } from './chaos-rules.ts';
 
@@ -111,4 +111,26 @@ export async function storedProgress(owner: Identity, titleIds: string[]): Promi
   if (res.status !== 200) throw new Error(`origin answered ${res.status}: ${await res.text()}`);
   const { progress } = (await res.json()) as { progress: ProgressView[] };
   return new Map(progress.map((p) => [p.titleId, p]));
+}
+
+export const STORED_PATH = '/internal/v1/progress/stored';
+
+/**
+ * Writes progress at the origin directly, as a write that does not pass through the profile's
+ * buffer would (an import, an operator tool): the flush route called with the owner's credential.
+ */
+export async function storeDirectly(owner: Identity, entries: ProgressEntry[]): Promise<void> {
+  const path = FLUSH_PATH;
+  const body = JSON.stringify({ batchId: crypto.randomUUID(), entries });
+  const credential = await signServiceToken(
+    { htm: 'POST', htu: path, rid: 'test-direct-flush', sub: owner.accountId, pid: owner.profileId, mat: 50 },
+    env.SERVICE_TOKEN_SECRET,
+    { body },
+  );
+  const res = await fetch(new URL(path, env.TEST_ORIGIN_URL), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`origin answered ${res.status}: ${await res.text()}`);
 }

@@ -110,12 +110,12 @@ export async function personalizedPage(
   stores: Stores,
   shelves: Shelves,
   profile: { profileId: string; maturityLevel: number },
-  { pending, variants }: HomeQuery,
+  { pending, variants, complete }: HomeQuery,
   completion: CompletionThresholds,
 ): Promise<HomePage> {
   const level = profile.maturityLevel;
   const [cw, signals, top] = await Promise.all([
-    continueWatchingFor(stores, profile, pending, PER_ROW, completion),
+    continueWatchingFor(stores, profile, pending, PER_ROW, completion, complete),
     stores.home.profileSignals(profile.profileId),
     shelves.topGenres(level),
   ]);

@@ -17,8 +17,9 @@ import { callerProfile } from '../http/middleware.ts';
 import type { Stores, TitleSummary } from '../stores/types.ts';
 
 /**
- * Continue Watching for one profile: stored progress merged with the buffer's unflushed states.
- * The homepage's Continue Watching row is this list too.
+ * Continue Watching for one profile: stored progress merged with the buffer's unflushed states,
+ * or, when the buffer says its states are `complete` (it learned the profile's stored progress),
+ * those states alone. The homepage's Continue Watching row is this list too.
  */
 export async function continueWatchingFor(
   stores: Stores,
@@ -26,8 +27,9 @@ export async function continueWatchingFor(
   pending: readonly ProgressEntry[],
   limit: number,
   thresholds: CompletionThresholds,
+  complete = false,
 ): Promise<{ items: ContinueWatchingItem[]; titles: Map<string, TitleSummary> }> {
-  const stored = await stores.progress.listForProfile(profile.profileId);
+  const stored = complete ? [] : await stores.progress.listForProfile(profile.profileId);
   // Nothing in progress, nothing to hide: a new profile costs one partition read.
   const hidden =
     stored.length === 0 && pending.length === 0
@@ -87,6 +89,7 @@ export const continueWatching = new Hono<OriginEnv>()
       body.pending,
       body.limit,
       completion,
+      body.complete,
     );
     return c.json({ items } satisfies ContinueWatchingResponse);
   })

@@ -7,13 +7,16 @@ import {
   progressView,
   ProgressQuery,
   FlushResponse,
+  MAX_STORED_ENTRIES,
+  StoredProgressQuery,
+  StoredProgressResponse,
   type ProgressQueryResponse,
 } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
-import { mergeStates, toRecord } from '../domain/progress.ts';
+import { mergeStates, toEntry, toRecord } from '../domain/progress.ts';
 import { CommitError } from '../progress/group-commit.ts';
 import type { EventMessage, ProgressRecord } from '../stores/types.ts';
 
@@ -69,7 +72,19 @@ const queryDoc: OperationSpec = {
   problems: BODY_PROBLEMS,
 };
 
-/** The progress buffer's flush target, and reads that merge its unflushed states. */
+const storedDoc: OperationSpec = {
+  operationId: 'storedProgress',
+  summary: "The calling profile's stored states, for its progress buffer to learn",
+  description:
+    'No titles named: every live state of the profile (one partition read), newest first, at most 1,000 (`truncated` when there are more). Titles named: those titles only.',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  body: { schema: StoredProgressQuery },
+  responses: { 200: json(StoredProgressResponse, 'The stored states') },
+  problems: BODY_PROBLEMS,
+};
+
+/** The progress buffer's flush target, what it learns from, and reads that merge its unflushed states. */
 export const progress = new Hono<OriginEnv>()
   .post('/flush', describeRoute(flushDoc), async (c) => {
     const { accountId, profileId } = callerProfile(c.get('caller'));
@@ -110,6 +125,19 @@ export const progress = new Hono<OriginEnv>()
       dropped: dropped.length,
     });
     return c.json({ acknowledged: records.length, dropped } satisfies FlushResponse);
+  })
+  .post('/stored', describeRoute(storedDoc), async (c) => {
+    const { profileId } = callerProfile(c.get('caller'));
+    const { titleIds } = await jsonBody(c, StoredProgressQuery, 'stored progress query');
+    const { progress } = c.get('deps').stores;
+    const records = titleIds
+      ? (await Promise.all(titleIds.map((id) => progress.get(profileId, id)))).filter((r) => r !== null)
+      : await progress.listForProfile(profileId);
+    const entries = records.map(toEntry);
+    return c.json({
+      entries: entries.slice(0, MAX_STORED_ENTRIES),
+      truncated: entries.length > MAX_STORED_ENTRIES,
+    } satisfies StoredProgressResponse);
   })
   .post('/query', describeRoute(queryDoc), async (c) => {
     const { profileId } = callerProfile(c.get('caller'));

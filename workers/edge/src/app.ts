@@ -23,6 +23,7 @@ import { license } from './routes/license.ts';
 import { profiles } from './routes/profiles.ts';
 import { search } from './routes/search.ts';
 import { progress } from './routes/progress.ts';
+import { INVALIDATE_PATH, progressInvalidate } from './routes/progress-invalidate.ts';
 import { account, sessions } from './routes/sessions.ts';
 import { SESSION_EVENTS_PATH, sessionEvents } from './routes/session-events.ts';
 import { streams } from './routes/streams.ts';
@@ -84,6 +85,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.route('/v1/sessions', sessions);
   app.route('/v1/account', account);
   app.route('/v1/progress', progress);
+  app.route(INVALIDATE_PATH, progressInvalidate);
   app.route('/v1/continue-watching', continueWatching);
   app.route('/v1/history', history);
   app.route('/v1/experiments', experiments);

@@ -43,6 +43,7 @@ export function edgeDocument(app: Hono<EdgeEnv>): JsonSchema {
         accountToken: SECURITY_SCHEMES.accountToken,
         profileToken: SECURITY_SCHEMES.profileToken,
         segmentToken: SECURITY_SCHEMES.segmentToken,
+        serviceCredential: SECURITY_SCHEMES.serviceCredential,
       },
       common: (spec, path, method) => [
         ...(spec.security.includes('accountToken') || spec.security.includes('profileToken') ? TOKEN_PROBLEMS : []),

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findOperation, responseConformance } from '../../../core/api/conformance.ts';
 import { undocumentedRoutes, type JsonSchema } from '../../../core/api/openapi.ts';
 import type { PlaybackManifest } from '../../../core/manifest/json.ts';
+import { signServiceToken } from '../../../core/tokens.ts';
 import { createEdgeApp } from '../src/app.ts';
 
 const EDGE = 'https://edge.test';
@@ -45,7 +46,7 @@ describe('the OpenAPI document', () => {
     expect(undocumentedRoutes(createEdgeApp() as never)).toEqual([]);
   });
 
-  it('is served at /openapi.json as OpenAPI 3.1 with the three credentials, and rendered at /docs', async () => {
+  it('is served at /openapi.json as OpenAPI 3.1 with the four credentials, and rendered at /docs', async () => {
     const res = await call('/openapi.json');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const doc = (await res.json()) as { openapi: string; components: { securitySchemes: Record<string, unknown> } };
@@ -54,6 +55,7 @@ describe('the OpenAPI document', () => {
       'accountToken',
       'profileToken',
       'segmentToken',
+      'serviceCredential',
     ]);
     const page = await call('/docs');
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -267,6 +269,24 @@ describe('real responses conform to the document', () => {
     expect((await call(init, { method: 'HEAD', headers: { range: 'bytes=0-9' } })).status).toBe(200);
     expect((await call(init, { method: 'HEAD' })).status).toBe(200);
     expect((await call(init.replace(/token=[^&]+/, 'token=x.y.z'))).status).toBe(403);
+  });
+
+  it('for the invalidation entry of a profile’s progress buffer', async () => {
+    const path = '/internal/v1/progress/invalidate';
+    const body = JSON.stringify({ titleIds: [titleId] });
+    const pid = crypto.randomUUID();
+    const credential = await signServiceToken(
+      { htm: 'POST', htu: path, rid: 'openapi', sub: crypto.randomUUID(), pid, mat: 50 },
+      env.SERVICE_TOKEN_SECRET,
+      { body },
+    );
+    const ok = await call(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect((await call(path, post({ titleIds: [titleId] }))).status).toBe(401);
   });
 
   it('leaves no operation of the document unexercised', () => {

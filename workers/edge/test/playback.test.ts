@@ -4,8 +4,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fixtureId, sampleSource } from '../../../core/manifest/fixtures.ts';
 import { PlaybackManifest } from '../../../core/manifest/json.ts';
 import { signSegmentToken, type SegmentKeySet } from '../../../core/segment-token.ts';
-import { signServiceToken, type Identity } from '../../../core/tokens.ts';
-import { bufferFor, newOwner, originCalls, profileToken, storedProgress, titleOfType } from '../../test/helpers.ts';
+import type { Identity } from '../../../core/tokens.ts';
+import {
+  bufferFor,
+  newOwner,
+  originCalls,
+  profileToken,
+  STORED_PATH,
+  storedProgress,
+  storeDirectly,
+  titleOfType,
+} from '../../test/helpers.ts';
 
 const { titleId, matureTitleId } = JSON.parse(env.TEST_PLAYBACK) as { titleId: string; matureTitleId: string };
 const KEYS = JSON.parse(env.SEGMENT_SIGNING_KEYS) as SegmentKeySet;
@@ -183,33 +192,18 @@ describe('DASH manifest', () => {
     expect(await originCalls(owner, '/internal/v1/progress/query')).toEqual([]);
   });
 
-  it('asks the origin for the position of a title the profile’s buffer does not know', async () => {
+  it('learns the position of a title the profile’s buffer never saw from the origin, once', async () => {
     const owner = newOwner();
     // Progress the origin has but this profile's buffer never saw (e.g. written before it existed).
-    const path = '/internal/v1/progress/flush';
-    const entry = {
-      titleId,
-      positionSeconds: 17,
-      durationSeconds: 58,
-      eventTime: Date.now() - 1000,
-      tie: 0,
-      deviceId: 'tv',
-    };
-    const body = JSON.stringify({ batchId: crypto.randomUUID(), entries: [entry] });
-    const credential = await signServiceToken(
-      { htm: 'POST', htu: path, rid: 'test-direct-flush', sub: owner.accountId, pid: owner.profileId, mat: 50 },
-      env.SERVICE_TOKEN_SECRET,
-      { body },
-    );
-    const flushed = await fetch(new URL(path, env.TEST_ORIGIN_URL), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
-      body,
-    });
-    expect(flushed.status).toBe(200);
-    const mpd = parseMpd(await (await get(manifest(), { owner })).text());
-    expect(Number(mpd.doc.MPD['@_edgeflix:resumePosition'])).toBe(17);
-    expect(await originCalls(owner, '/internal/v1/progress/query')).toHaveLength(1);
+    await storeDirectly(owner, [
+      { titleId, positionSeconds: 17, durationSeconds: 58, eventTime: Date.now() - 1000, tie: 0, deviceId: 'tv' },
+    ]);
+    for (let i = 0; i < 2; i += 1) {
+      const mpd = parseMpd(await (await get(manifest(), { owner })).text());
+      expect(Number(mpd.doc.MPD['@_edgeflix:resumePosition'])).toBe(17);
+    }
+    expect(await originCalls(owner, STORED_PATH)).toHaveLength(1);
+    expect(await originCalls(owner, '/internal/v1/progress/query')).toEqual([]);
   });
 });
 

@@ -7,33 +7,23 @@
  *   `title:<titleId>` → BufferedEntry   the title's latest state and whether it is still unflushed
  *   `owner`           → Identity        account/profile/maturity the flush credential names
  *   `flush-attempts`  → number          failed flushes in a row (drives the backoff)
- * Clean entries stay as the coalescing watermark (their tie counters) until the bound evicts them.
+ * Clean entries stay as the coalescing watermark (their tie counters) until the bound evicts them,
+ * and as the record of the profile's stored progress, which the buffer learns once (learn.ts).
  */
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import {
-  Heartbeat,
-  MAX_FLUSH_ENTRIES,
-  PROGRESS_RETENTION_SECONDS,
-  type ProgressEntry,
-} from '../../../core/progress.ts';
-import {
-  chunk,
-  dirtyEntries,
-  latestEntries,
-  recordHeartbeats,
-  settleFlush,
-  type BufferState,
-  type BufferedEntry,
-} from './buffer.ts';
+import { Heartbeat, MAX_FLUSH_ENTRIES, type ProgressEntry } from '../../../core/progress.ts';
+import { Uuid } from '../../../core/wire.ts';
+import { chunk, dirtyEntries, recordHeartbeats, settleFlush, type BufferState, type BufferedEntry } from './buffer.ts';
 import { earlyFlushFraction, flushIntervalMs } from './config.ts';
 import { earlyFlushReason, nextFlushAt } from './flush-policy.ts';
 import { FlushError, sendFlush } from './flush.ts';
+import { Learner } from './learn.ts';
 import { errorText } from '../../../core/log.ts';
 import { Identity } from '../../../core/tokens.ts';
 import { log } from './log.ts';
 import { backoffDelayMs } from './retry.ts';
-import type { RecordResult } from './rpc.ts';
+import type { AllProgress, KnownProgress, RecordResult } from './rpc.ts';
 
 const KEYS = {
   titlePrefix: 'title:',
@@ -50,6 +40,7 @@ export const FLUSH_SIZE_BOUND = 200;
 const KEYS_PER_CALL = 128;
 
 const Heartbeats = z.array(Heartbeat).max(MAX_FLUSH_ENTRIES);
+const TitleIds = z.array(Uuid).max(MAX_TITLES);
 
 export class ProgressBuffer extends DurableObject<Env> {
   #status: 'loading' | 'idle' | 'flushing' = 'loading';
@@ -59,9 +50,16 @@ export class ProgressBuffer extends DurableObject<Env> {
   #flushIntervalMs = 0;
   #completionFraction = 1;
   #flushing: Promise<void> | undefined;
+  readonly #learner: Learner;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#learner = new Learner(env, {
+      state: this.#state,
+      write: (puts, deletes) => this.#write(puts, deletes),
+      titleKey: KEYS.title,
+      maxTitles: MAX_TITLES,
+    });
     void ctx.blockConcurrencyWhile(() => this.#load());
   }
 
@@ -72,6 +70,7 @@ export class ProgressBuffer extends DurableObject<Env> {
       this.ctx.storage.list<BufferedEntry>({ prefix: KEYS.titlePrefix }),
       this.ctx.storage.get<Identity>(KEYS.owner),
       this.ctx.storage.get<number>(KEYS.attempts),
+      this.#learner.load(this.ctx.storage),
     ]);
     for (const [key, value] of entries) this.#state.set(key.slice(KEYS.titlePrefix.length), value);
     this.#owner = owner;
@@ -90,6 +89,7 @@ export class ProgressBuffer extends DurableObject<Env> {
     const outcome = recordHeartbeats(this.#state, beats, MAX_TITLES);
     const writes: Record<string, unknown> = {};
     for (const titleId of outcome.changed) writes[KEYS.title(titleId)] = this.#state.get(titleId);
+    Object.assign(writes, this.#learner.evicted(outcome.evicted));
     if (!sameOwner(this.#owner, who)) {
       this.#owner = who;
       writes[KEYS.owner] = who;
@@ -109,12 +109,21 @@ export class ProgressBuffer extends DurableObject<Env> {
   }
 
   /**
-   * The latest known state of each title asked for, flushed or not (see `latestEntries`): a
-   * title missing here may still have stored progress at the origin (forgotten past the bound,
-   * or older than this buffer).
+   * The latest state of each title asked for, flushed or not; a title left out has no progress.
+   * The first read learns the profile's stored progress from the origin (learn.ts).
    */
-  async latest(titleIds: string[]): Promise<ProgressEntry[]> {
-    return latestEntries(this.#state, titleIds.slice(0, MAX_TITLES), Date.now(), PROGRESS_RETENTION_SECONDS * 1000);
+  async known(owner: Identity, titleIds: string[]): Promise<KnownProgress> {
+    return this.#learner.known(Identity.parse(owner), TitleIds.parse(titleIds));
+  }
+
+  /** Every live state, newest first, and whether that is all of the profile's progress. */
+  async all(owner: Identity): Promise<AllProgress> {
+    return this.#learner.all(Identity.parse(owner));
+  }
+
+  /** For writes that did not pass through the buffer: forget these titles (or all) as learned. */
+  async invalidate(titleIds?: string[]): Promise<{ dropped: number }> {
+    return this.#learner.invalidate(titleIds === undefined ? undefined : TitleIds.parse(titleIds));
   }
 
   /** Flush. Never throws for an origin failure: it re-arms itself with backoff instead. */

@@ -9,13 +9,13 @@ import {
 } from '../../../../core/home.ts';
 import { variantOf } from '../../../../core/experiments/allocate.ts';
 import { HttpError } from '../../../../core/problem.ts';
-import type { ProgressEntry } from '../../../../core/progress.ts';
+import { MAX_FLUSH_ENTRIES } from '../../../../core/progress.ts';
 import { assignmentsFor } from '../experiments.ts';
 import { profileClaims, profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { coloCache } from '../colo-cache.ts';
 import { callOrigin } from '../origin.ts';
-import { bufferOf, callBuffer } from '../progress-client.ts';
+import { allProgress } from '../progress-reads.ts';
 
 /** Personalization gets this long; after it the profile's last good page (or a generic one) is served. */
 export const HOME_BUDGET_MS = 1500;
@@ -143,10 +143,14 @@ const homeDoc: OperationSpec = {
  */
 export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), requireUser('profile'), async (c) => {
   const who = profileIdentity(c);
-  const [assignments, pending] = await Promise.all([
+  const [assignments, known] = await Promise.all([
     assignmentsFor(c, { only: [HOME_EXPERIMENTS.rowOrder, HOME_EXPERIMENTS.artwork] }).catch(() => []),
-    callBuffer(() => bufferOf(c.env, who.profileId).pending()).catch((): ProgressEntry[] => []),
+    // The buffer's states are the profile's progress (Continue Watching, as on its own route); when
+    // it cannot answer, the page is still served, its row from what the origin has stored.
+    allProgress(c, who).catch(() => ({ entries: [], complete: false })),
   ]);
+  const complete = known.complete && known.entries.length <= MAX_FLUSH_ENTRIES;
+  const pending = known.entries.slice(0, MAX_FLUSH_ENTRIES);
   const variants = {
     rowOrder: pick(variantOf(assignments, HOME_EXPERIMENTS.rowOrder), ROW_ORDER_VARIANTS, 'control'),
     artwork: pick(variantOf(assignments, HOME_EXPERIMENTS.artwork), ARTWORK_VARIANTS, 'default'),
@@ -155,7 +159,7 @@ export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), require
   const language = genericLanguage(profileClaims(c).lang);
   const genericKey = genericCacheKey(who.maturityLevel, language);
   const genericPath = `/internal/v1/home/generic?language=${language}`;
-  const text = await fetchPageText(c, '/internal/v1/home', { pending, variants });
+  const text = await fetchPageText(c, '/internal/v1/home', { pending, complete, variants });
   // Both copies are fallbacks: refreshed now and then, not on every visit (each is a write).
   const refresh = text !== null && recently.claim(lastGoodKey, LAST_GOOD_REFRESH_S);
   const page = refresh ? parsePage(text) : null;

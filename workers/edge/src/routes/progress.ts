@@ -7,17 +7,15 @@ import {
   eventTimeProblem,
   Heartbeat,
   HeartbeatBatch,
-  ProgressQueryResponse,
   ProgressView,
-  type ProgressQuery,
 } from '../../../../core/progress.ts';
 import { TitleIdParams } from '../../../../core/catalog.ts';
 import { HttpError, type FieldError, type ProblemCode } from '../../../../core/problem.ts';
 import { parseOrThrow, readJsonBody } from '../../../../core/validation.ts';
 import { profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
-import { callOrigin } from '../origin.ts';
 import { bufferOf, callBuffer } from '../progress-client.ts';
+import { knownProgress, viewOf } from '../progress-reads.ts';
 import { titleSummaries } from '../title-summary.ts';
 import { renewStreamSlot } from '../stream-slot.ts';
 
@@ -51,13 +49,13 @@ const getDoc: OperationSpec = {
   tags: ['progress'],
   security: ['profileToken'],
   params: TitleIdParams,
-  responses: { 200: json(ProgressView, 'The latest state, buffered or stored', example.PROGRESS_VIEW) },
+  responses: { 200: json(ProgressView, "The latest state, from the profile's buffer", example.PROGRESS_VIEW) },
   problems: ['validation_failed', 'not_found', 'origin_unavailable', 'unavailable'],
 };
 
 /**
  * Playback heartbeats into the profile's ProgressBuffer (202 once it has stored them), and the
- * profile's resume position, merged with what the buffer has not flushed yet.
+ * profile's resume position, which the buffer answers (it learned the stored progress once).
  */
 export const progress = new Hono<EdgeEnv>()
   .use('*', requireUser('profile'))
@@ -79,18 +77,10 @@ export const progress = new Hono<EdgeEnv>()
   })
   .get('/:titleId', describeRoute(getDoc), async (c) => {
     const { titleId } = parseOrThrow(TitleIdParams, c.req.param(), 'path');
-    const who = profileIdentity(c);
-    const pending = await callBuffer(() => bufferOf(c.env, who.profileId).pending([titleId]));
-    const res = await callOrigin(c, {
-      method: 'POST',
-      path: '/internal/v1/progress/query',
-      body: { titleIds: [titleId], pending } satisfies ProgressQuery,
-      caller: who,
-    });
-    if (res.status !== 200) return res;
-    const view = ProgressQueryResponse.parse(await res.json()).progress.find((p) => p.titleId === titleId);
-    if (!view) throw new HttpError('not_found', 'This profile has no progress on this title');
-    return c.json(view);
+    const known = await knownProgress(c, profileIdentity(c), [titleId]);
+    const state = known.find((p) => p.titleId === titleId);
+    if (!state) throw new HttpError('not_found', 'This profile has no progress on this title');
+    return c.json(await viewOf(c, state));
   });
 
 type FieldPath = (field: string, index: number) => string;
