@@ -90,6 +90,8 @@ export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), require
   const personal = await personalPart(c, { pending, variants });
   let shared: HomeShared | null = await guessed;
   if (personal && personal.language !== language) shared = await sharedRows(c, personal.language);
+  // Asked again once: what timed out here is still being computed, and kept, at the origin.
+  if (personal && !shared) shared = await sharedRows(c, personal.language);
   const lastGoodKey = `/profiles/${who.profileId}`;
   if (personal && shared) {
     const page = assemblePage(shared, personal, variants);
