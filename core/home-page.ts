@@ -32,7 +32,8 @@ export function discoverItems(
       contentId: d.id,
       type: d.type,
       name: d.name,
-      posterUrl: choosePoster(d, new Map(Object.entries(d.posters)), artwork, scores),
+      posterUrl:
+        artwork === 'default' ? d.posterUrl : choosePoster(d, new Map(Object.entries(d.posters)), artwork, scores),
       genres: d.genres,
       maturityRating: d.maturityRating,
       episodeInfo: null,
@@ -84,6 +85,14 @@ export function assemblePage(
   });
   return { rows: dedupeRows(ordered, PER_ROW), variants, fallback: null, generatedAt: new Date(now).toISOString() };
 }
+
+/** True when the part adds nothing to the shared rows: the page is then the same for every such profile. */
+export const addsNothing = (p: HomePersonal): boolean =>
+  p.rows.length === 0 &&
+  p.genres.length === 0 &&
+  p.finished.length === 0 &&
+  p.lastWatchedAt === null &&
+  Object.keys(p.genreScores).length === 0;
 
 /** What a profile without history or favourite genres adds: nothing but its language. */
 export const noPersonalPart = (language: string): HomePersonal => ({

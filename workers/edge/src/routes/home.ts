@@ -5,9 +5,10 @@ import {
   HOME_EXPERIMENTS,
   HomePage,
   ROW_ORDER_VARIANTS,
+  type HomePersonal,
   type HomeShared,
 } from '../../../../core/home.ts';
-import { assemblePage, genericPage } from '../../../../core/home-page.ts';
+import { addsNothing, assemblePage, genericPage } from '../../../../core/home-page.ts';
 import { variantOf } from '../../../../core/experiments/allocate.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import type { ProgressEntry } from '../../../../core/progress.ts';
@@ -57,6 +58,33 @@ function cachePut(c: AppContext, key: string, page: HomePage, ttlSeconds: number
   c.executionCtx.waitUntil(cache.put(key, page, { keepSeconds: ttlSeconds }).catch(() => undefined));
 }
 
+/**
+ * Pages of profiles whose part adds nothing (no history, no favourite genres), per shared rows
+ * and variants: the same for every such profile, so put together once per copy of the rows.
+ */
+const plainPages = new WeakMap<HomeShared, Map<string, { page: HomePage; text: string }>>();
+
+function pageFor(
+  shared: HomeShared,
+  personal: HomePersonal,
+  variants: HomePage['variants'],
+): { page: HomePage; text: string } {
+  if (!addsNothing(personal)) {
+    const page = assemblePage(shared, personal, variants);
+    return { page, text: JSON.stringify(page) };
+  }
+  let byVariants = plainPages.get(shared);
+  if (!byVariants) plainPages.set(shared, (byVariants = new Map()));
+  const key = `${variants.rowOrder}/${variants.artwork}`;
+  let made = byVariants.get(key);
+  if (!made) {
+    const page = assemblePage(shared, personal, variants);
+    made = { page, text: JSON.stringify(page) };
+    byVariants.set(key, made);
+  }
+  return made;
+}
+
 const homeDoc: OperationSpec = {
   operationId: 'home',
   summary: "The profile's homepage",
@@ -94,10 +122,10 @@ export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), require
   if (personal && !shared) shared = await sharedRows(c, personal.language);
   const lastGoodKey = `/profiles/${who.profileId}`;
   if (personal && shared) {
-    const page = assemblePage(shared, personal, variants);
+    const { page, text } = pageFor(shared, personal, variants);
     // A fallback copy: refreshed now and then, not on every visit (each is a write).
     if (recently.claim(lastGoodKey, LAST_GOOD_REFRESH_S)) cachePut(c, lastGoodKey, page, LAST_GOOD_TTL_S);
-    return c.json(page);
+    return c.body(text, 200, { 'content-type': 'application/json' });
   }
   const lastGood = (await cache.get(lastGoodKey).catch(() => null))?.value;
   if (lastGood) return c.json({ ...lastGood, fallback: 'last_good' } satisfies HomePage);
