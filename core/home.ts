@@ -65,3 +65,65 @@ export const HomeQuery = z.strictObject({
   variants: z.strictObject({ rowOrder: z.enum(ROW_ORDER_VARIANTS), artwork: z.enum(ARTWORK_VARIANTS) }),
 });
 export type HomeQuery = z.infer<typeof HomeQuery>;
+
+/**
+ * A title of a shared row, as the origin lists it once per interval for a maturity level: with
+ * its poster per artwork variant (a genre id), so the edge applies each profile's arm.
+ */
+export const SharedItem = z.strictObject({
+  id: z.uuid(),
+  type: z.enum(['movie', 'series']),
+  name: z.string(),
+  posterUrl: z.string().nullable(),
+  genres: z.array(z.string()),
+  maturityRating: z.string(),
+  posters: z.record(z.string(), z.string()),
+});
+export type SharedItem = z.infer<typeof SharedItem>;
+
+export const SharedRow = z.strictObject({
+  id: z.string(),
+  kind: z.enum(['trending', 'new_releases', 'popular_in_language', 'genre']),
+  title: z.string(),
+  items: z.array(SharedItem),
+});
+export type SharedRow = z.infer<typeof SharedRow>;
+
+/**
+ * GET /internal/v1/home/shared: the rows every profile of a maturity level and language gets
+ * (trending, new releases, popular in the language, the level's strongest genres), unfiltered
+ * and uncut: each profile's page leaves out what it finished and dedupes across its rows.
+ */
+export const HomeShared = z.strictObject({
+  maturityLevel: z.number().int(),
+  /** A primary language subtag (`pt` for `pt-BR`). */
+  language: z.string(),
+  /** The strongest genres at the level, best first; `rows` has a `genre:{id}` row for each. */
+  topGenres: z.array(z.string()),
+  rows: z.array(SharedRow),
+  generatedAt: z.iso.datetime(),
+});
+export type HomeShared = z.infer<typeof HomeShared>;
+
+/**
+ * POST /internal/v1/home/personal: what one profile adds to the shared rows of its level and
+ * language. Its own rows (Continue Watching, Top Picks, Because You Watched, a row per genre
+ * it likes or chose) rendered for its artwork arm, and what the shared rows need of it.
+ */
+export const HomePersonal = z.strictObject({
+  /** Which shared rows the page takes: the primary subtag of the profile's language. */
+  language: z.string(),
+  rows: z.array(HomeRow),
+  /** Its genres in row order (the two its viewing likes most, then the ones it chose). */
+  genres: z.array(z.string()),
+  genreScores: z.record(z.string(), z.number()),
+  /** Movies and series it finished: left out of the shared rows. */
+  finished: z.array(z.uuid()),
+  lastWatchedAt: z.iso.datetime().nullable(),
+  /**
+   * False when nothing personal shapes the page (no progress, pending or stored, no completions,
+   * no genre scores): the part then changes only when the profile watches or edits itself.
+   */
+  history: z.boolean(),
+});
+export type HomePersonal = z.infer<typeof HomePersonal>;

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HomePage } from '../../core/home.ts';
+import { assemblePage } from '../../core/home-page.ts';
+import type { HomePage, HomePersonal, HomeShared } from '../../core/home.ts';
 import type { ProgressEntry } from '../../core/progress.ts';
 import { handleViewingEvent } from '../src/consumers/completions.ts';
 import { silentLogger } from '../src/log.ts';
 import { asEdge } from './support/as-edge.ts';
 import type { FixtureTitles } from './support/fixtures.ts';
 import type { TestKeys } from './support/keys.ts';
+import { scrape } from './support/metrics.ts';
 import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
@@ -201,5 +203,75 @@ describe('homepage', () => {
     const page = (await res.json()) as HomePage;
     expect(page.fallback).toBe('generic');
     expect(page.rows.map((r) => r.kind).slice(0, 2)).toEqual(['trending', 'new_releases']);
+  });
+});
+
+/** Calls per store method, from the origin's `store_call_duration_seconds` histogram. */
+async function storeCalls(): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const m of (await scrape(origin, keys.operatorKey)).matchAll(
+    /^store_call_duration_seconds_count\{([^}]*)\}\s+(\S+)$/gm,
+  )) {
+    const label = (k: string) => new RegExp(`${k}="([^"]*)"`).exec(m[1]!)?.[1];
+    calls.set(`${label('service')}:${label('store')}.${label('method')}`, Number(m[2]));
+  }
+  return calls;
+}
+
+const partOf = async <T>(path: string, profileId: string, body?: unknown): Promise<{ res: Response; part: T }> => {
+  const res = await asEdge(origin, keys.serviceSecret, {
+    method: body ? 'POST' : 'GET',
+    path,
+    ...(body ? { body } : {}),
+    sub: randomUUID(),
+    pid: profileId,
+    mat: 50,
+  });
+  expect(res.status).toBe(200);
+  return { res, part: (await res.clone().json()) as T };
+};
+
+describe('homepage in two parts', () => {
+  it('puts the same page together from the shared rows and the profile\u2019s part as the origin does', async () => {
+    const p = randomUUID();
+    await completed(p, t.movie, Date.now() - 60_000);
+    const pending = [
+      {
+        titleId: t.episodes[0],
+        positionSeconds: 600,
+        durationSeconds: 1500,
+        eventTime: Date.now() - 1000,
+        tie: 0,
+        deviceId: 'tv',
+      },
+    ];
+    const variants: Variants = { rowOrder: 'personalized', artwork: 'genre_based' };
+    const page = await homeOf(p, variants, 50, pending);
+    const { part: personal } = await partOf<HomePersonal>('/internal/v1/home/personal', p, { pending, variants });
+    const { res, part: shared } = await partOf<HomeShared>(`/internal/v1/home/shared?language=${personal.language}`, p);
+    expect(res.headers.get('cache-control')).toMatch(/^max-age=\d+$/);
+    expect(personal.history).toBe(true);
+    expect(assemblePage(shared, personal, variants).rows).toEqual(page.rows);
+  });
+
+  it('answers the part of a profile without progress with one PostgreSQL query and one Cassandra partition read', async () => {
+    const p = randomUUID();
+    // A first call learns who owns the profile (kept in memory, as are the shared lists).
+    await partOf<HomeShared>('/internal/v1/home/shared', p);
+    const before = await storeCalls();
+    const { part } = await partOf<HomePersonal>('/internal/v1/home/personal', p, {
+      pending: [],
+      variants: CONTROL,
+    });
+    const after = await storeCalls();
+    // Title summaries come from memory (stores/cached-catalog.ts); next episodes of no series ask nothing.
+    const made = [...after].flatMap(([k, n]) =>
+      n > (before.get(k) ?? 0) && !k.includes(':catalog.') ? [[k, n - (before.get(k) ?? 0)]] : [],
+    );
+    expect(Object.fromEntries(made)).toEqual({
+      'postgres:home.profileSignals': 1,
+      [`${origin.deps.stores.mode === 'real' ? 'cassandra' : 'postgres'}:progress.listForProfile`]: 1,
+    });
+    expect(part).toMatchObject({ history: false, rows: [], finished: [] });
   });
 });

@@ -1,17 +1,26 @@
 /**
- * One profile's homepage: the shared lists of its maturity level and language (`Shelves`, the
- * same for every such profile) around what is personal to it (Continue Watching, Top Picks,
- * Because You Watched), in the order its `homepage_row_order` variant asks for, no title twice.
- * Per request: one PostgreSQL query for the profile and its progress partition in Cassandra.
+ * The homepage in two parts: the shared rows of a maturity level and language (`sharedPart`,
+ * the same for every such profile, from `Shelves`) and what one profile adds (`personalPart`:
+ * Continue Watching, Top Picks, Because You Watched, its genres' rows). The edge asks for each
+ * and puts them together (core/home-page.ts); `personalizedPage` does the same here.
+ * Per profile: one PostgreSQL query and its progress partition in Cassandra.
  */
-import type { ArtworkVariant, HomeItem, HomePage, HomeQuery, HomeRow } from '../../../core/home.ts';
+import { assemblePage, discoverItems, genericPage as genericOf, genreRowId, PER_ROW } from '../../../core/home-page.ts';
+import type {
+  HomeItem,
+  HomePage,
+  HomePersonal,
+  HomeQuery,
+  HomeRow,
+  HomeShared,
+  SharedItem,
+} from '../../../core/home.ts';
 import type { CompletionThresholds } from '../../../core/progress.ts';
-import { choosePoster, dedupeRows, genreRowIds, mergeByPopularity, orderRows, topGenres } from '../domain/home.ts';
+import { MAX_GENRE_ROWS, mergeByPopularity, topGenres } from '../../../core/home-rules.ts';
 import { continueWatchingFor } from '../routes/continue-watching.ts';
 import type { Stores } from '../stores/types.ts';
 import { SHELF_SIZE, type Shelf, type Shelves } from './shelves.ts';
 
-export const PER_ROW = 12;
 /** The language of a profile the homepage does not know (and of a title without an original name). */
 export const DEFAULT_LANGUAGE = 'en';
 
@@ -32,156 +41,158 @@ export function languageRowTitle(language: string): string {
 export const primaryLanguage = (tag: string | null | undefined): string =>
   (tag ?? DEFAULT_LANGUAGE).split('-')[0]!.toLowerCase() || DEFAULT_LANGUAGE;
 
-type Discover = (shelf: Shelf) => HomeItem[];
+/** A shelf as the wire carries it: each title with its poster variants. */
+const sharedItems = ({ items, posters }: Shelf): SharedItem[] =>
+  items.map((d) => ({
+    id: d.id,
+    type: d.type,
+    name: d.name,
+    posterUrl: d.posterUrl,
+    genres: d.genres,
+    maturityRating: d.maturityRating,
+    posters: Object.fromEntries(posters.get(d.id) ?? []),
+  }));
 
-/** A `Discover` for one profile: its poster per the artwork arm, without what it has finished. */
-function discoverer(
-  artwork: ArtworkVariant,
-  scores: ReadonlyMap<string, number>,
-  finished: ReadonlySet<string>,
-): Discover {
-  return ({ items, posters }) =>
-    items
-      .filter((d) => !finished.has(d.id))
-      .map((d) => ({
-        id: d.id,
-        contentId: d.id,
-        type: d.type,
-        name: d.name,
-        posterUrl: choosePoster(d, posters.get(d.id), artwork, scores),
-        genres: d.genres,
-        maturityRating: d.maturityRating,
-        episodeInfo: null,
-        progressPercent: null,
-        resumePosition: null,
-      }));
-}
-
-/** The rows every profile of a level and language gets (trending, new, language, genres). */
-async function sharedRows(
-  shelves: Shelves,
-  level: number,
-  language: string,
-  genreIds: readonly string[],
-  discover: Discover,
-): Promise<HomeRow[]> {
+/** The rows every profile of a level and language gets (trending, new, language, strongest genres). */
+export async function sharedPart(shelves: Shelves, level: number, language: string): Promise<HomeShared> {
+  const lang = primaryLanguage(language);
+  const top = await shelves.topGenres(level);
   const [trending, fresh, spoken, names, ...genres] = await Promise.all([
     shelves.trending(level),
     shelves.newReleases(level),
-    shelves.popularInLanguage(language, level),
+    shelves.popularInLanguage(lang, level),
     shelves.genreNames(),
-    ...genreIds.map((g) => shelves.genre(g, level)),
+    ...top.map((g) => shelves.genre(g, level)),
   ]);
-  return [
-    { id: 'trending', kind: 'trending', title: 'Trending Now', items: discover(trending) },
-    { id: 'new_releases', kind: 'new_releases', title: 'New Releases', items: discover(fresh) },
-    {
-      id: `language:${language}`,
-      kind: 'popular_in_language',
-      title: languageRowTitle(language),
-      items: discover(spoken),
-    },
-    ...genreIds.map((g, i) => ({
-      id: `genre:${g}`,
-      kind: 'genre' as const,
-      title: names.get(g) ?? g,
-      items: genres[i] ? discover(genres[i]) : [],
-    })),
-  ];
-}
-
-/**
- * The generic page of a level and language: what a profile with no history and no favourites
- * sees, and what the edge serves when personalization is unavailable.
- */
-export async function genericPage(shelves: Shelves, level: number, language: string): Promise<HomePage> {
-  const discover = discoverer('default', new Map(), new Set());
-  const genreIds = genreRowIds([], [], await shelves.topGenres(level));
   return {
-    rows: dedupeRows(await sharedRows(shelves, level, primaryLanguage(language), genreIds, discover), PER_ROW),
-    variants: { rowOrder: 'control', artwork: 'default' },
-    fallback: 'generic',
+    maturityLevel: level,
+    language: lang,
+    topGenres: top,
+    rows: [
+      { id: 'trending', kind: 'trending', title: 'Trending Now', items: sharedItems(trending) },
+      { id: 'new_releases', kind: 'new_releases', title: 'New Releases', items: sharedItems(fresh) },
+      {
+        id: `language:${lang}`,
+        kind: 'popular_in_language',
+        title: languageRowTitle(lang),
+        items: sharedItems(spoken),
+      },
+      ...top.map((g, i) => ({
+        id: genreRowId(g),
+        kind: 'genre' as const,
+        title: names.get(g) ?? g,
+        items: genres[i] ? sharedItems(genres[i]) : [],
+      })),
+    ],
     generatedAt: new Date().toISOString(),
   };
 }
 
-/** The personalized page of one profile. */
-export async function personalizedPage(
+/**
+ * What one profile adds to the shared rows: one PostgreSQL query (its signals) and its progress
+ * partition in Cassandra (its hidden items too, only when it has progress); the lists behind its
+ * rows come from `Shelves`.
+ */
+export async function personalPart(
   stores: Stores,
   shelves: Shelves,
   profile: { profileId: string; maturityLevel: number },
   { pending, variants, complete }: HomeQuery,
   completion: CompletionThresholds,
-): Promise<HomePage> {
+): Promise<HomePersonal> {
   const level = profile.maturityLevel;
-  const [cw, signals, top] = await Promise.all([
+  const [cw, signals] = await Promise.all([
     continueWatchingFor(stores, profile, pending, PER_ROW, completion, complete),
     stores.home.profileSignals(profile.profileId),
-    shelves.topGenres(level),
   ]);
   const scores = signals.genreScores;
   const liked = topGenres(scores, 3);
+  const genres = [...new Set([...liked.slice(0, 2), ...signals.favouriteGenres])].slice(0, MAX_GENRE_ROWS);
   const becauseOf = signals.lastCompleted ?? cw.items[0]?.seriesId ?? cw.items[0]?.contentId ?? null;
-  const discover = discoverer(variants.artwork, scores, signals.finished);
-  const [picks, similar, becauseName, shared] = await Promise.all([
-    Promise.all(liked.map((g) => shelves.genre(g, level))).then((lists): Shelf => ({
-      items: mergeByPopularity(
-        lists.map((l) => l.items),
-        SHELF_SIZE,
-      ),
-      posters: new Map(lists.flatMap((l) => [...l.posters])),
-    })),
+  const discover = (shelf: Shelf) => discoverItems(sharedItems(shelf), variants.artwork, scores, signals.finished);
+  const [picks, similar, becauseName, names, genreShelves] = await Promise.all([
+    liked.length === 0
+      ? null
+      : Promise.all(liked.map((g) => shelves.genre(g, level))).then((lists): Shelf => ({
+          items: mergeByPopularity(
+            lists.map((l) => l.items),
+            SHELF_SIZE,
+          ),
+          posters: new Map(lists.flatMap((l) => [...l.posters])),
+        })),
     becauseOf ? shelves.similarTo(becauseOf, level) : null,
     // Title summaries are kept in memory (stores/cached-catalog.ts): no query once warm.
     becauseOf ? stores.catalog.titleSummaries([becauseOf]).then((s) => s.get(becauseOf)?.name ?? null) : null,
-    sharedRows(
-      shelves,
-      level,
-      primaryLanguage(signals.language),
-      genreRowIds(liked, signals.favouriteGenres, top),
-      discover,
-    ),
+    genres.length > 0 ? shelves.genreNames() : new Map<string, string>(),
+    Promise.all(genres.map((g) => shelves.genre(g, level))),
   ]);
-
-  const rows: HomeRow[] = [
-    {
-      id: 'continue_watching',
-      kind: 'continue_watching',
-      title: 'Continue Watching',
-      items: cw.items.map((item) => {
-        const t = cw.titles.get(item.contentId);
-        return {
-          id: item.seriesId ?? item.contentId,
-          contentId: item.contentId,
-          type: item.seriesId ? 'series' : 'movie',
-          name: item.title,
-          posterUrl: item.posterUrl,
-          genres: t?.genres ?? [],
-          maturityRating: t?.maturityRating ?? '',
-          episodeInfo: item.episodeInfo,
-          progressPercent: item.progressPercent,
-          resumePosition: item.resumePosition,
-        } satisfies HomeItem;
-      }),
-    },
-    { id: 'top_picks', kind: 'top_picks', title: 'Top Picks for You', items: discover(picks) },
-    {
-      id: 'because_you_watched',
-      kind: 'because_you_watched',
-      title: becauseName ? `Because You Watched ${becauseName}` : 'Because You Watched',
-      items: similar ? discover(similar) : [],
-    },
-    ...shared,
-  ];
-  const lastWatch = cw.items[0] ? Date.parse(cw.items[0].lastWatchedAt) : Number.NaN;
-  const ordered = orderRows(rows, variants.rowOrder, {
-    hoursSinceLastWatch: Number.isNaN(lastWatch) ? Number.POSITIVE_INFINITY : (Date.now() - lastWatch) / 3_600_000,
-    genreScores: scores,
-  });
+  const rows = (
+    [
+      {
+        id: 'continue_watching',
+        kind: 'continue_watching',
+        title: 'Continue Watching',
+        items: cw.items.map((item) => {
+          const t = cw.titles.get(item.contentId);
+          return {
+            id: item.seriesId ?? item.contentId,
+            contentId: item.contentId,
+            type: item.seriesId ? 'series' : 'movie',
+            name: item.title,
+            posterUrl: item.posterUrl,
+            genres: t?.genres ?? [],
+            maturityRating: t?.maturityRating ?? '',
+            episodeInfo: item.episodeInfo,
+            progressPercent: item.progressPercent,
+            resumePosition: item.resumePosition,
+          } satisfies HomeItem;
+        }),
+      },
+      { id: 'top_picks', kind: 'top_picks', title: 'Top Picks for You', items: picks ? discover(picks) : [] },
+      {
+        id: 'because_you_watched',
+        kind: 'because_you_watched',
+        title: becauseName ? `Because You Watched ${becauseName}` : 'Because You Watched',
+        items: similar ? discover(similar) : [],
+      },
+      ...genres.map((g, i) => ({
+        id: genreRowId(g),
+        kind: 'genre' as const,
+        title: names.get(g) ?? g,
+        items: discover(genreShelves[i]!),
+      })),
+    ] satisfies HomeRow[]
+  ).filter((row) => row.items.length > 0);
   return {
-    rows: dedupeRows(ordered, PER_ROW),
-    variants,
-    fallback: null,
-    generatedAt: new Date().toISOString(),
+    language: primaryLanguage(signals.language),
+    rows,
+    genres,
+    genreScores: Object.fromEntries(scores),
+    finished: [...signals.finished],
+    lastWatchedAt: cw.items[0]?.lastWatchedAt ?? null,
+    history:
+      pending.length > 0 ||
+      cw.items.length > 0 ||
+      scores.size > 0 ||
+      signals.finished.size > 0 ||
+      signals.lastCompleted !== null,
   };
+}
+
+/** The personalized page of one profile, put together here. */
+export async function personalizedPage(
+  stores: Stores,
+  shelves: Shelves,
+  profile: { profileId: string; maturityLevel: number },
+  query: HomeQuery,
+  completion: CompletionThresholds,
+): Promise<HomePage> {
+  const personal = await personalPart(stores, shelves, profile, query, completion);
+  const shared = await sharedPart(shelves, profile.maturityLevel, personal.language);
+  return assemblePage(shared, personal, query.variants);
+}
+
+/** The generic page of a level and language (`fallback: "generic"`). */
+export async function genericPage(shelves: Shelves, level: number, language: string): Promise<HomePage> {
+  return genericOf(await sharedPart(shelves, level, language));
 }

@@ -1,10 +1,11 @@
 import { Hono } from 'hono';
 import { BODY_PROBLEMS, describeRoute, json, type OperationSpec } from '../../../core/api/openapi.ts';
 import { z } from 'zod';
-import { HomePage, HomeQuery } from '../../../core/home.ts';
+import { HomePage, HomePersonal, HomeQuery, HomeShared } from '../../../core/home.ts';
 import { parseOrThrow } from '../../../core/validation.ts';
 import { LanguageTag } from '../../../core/wire.ts';
-import { DEFAULT_LANGUAGE, genericPage, personalizedPage } from '../home/page.ts';
+import { DEFAULT_LANGUAGE, genericPage, personalPart, personalizedPage, sharedPart } from '../home/page.ts';
+import { DEFAULT_SHELF_TTL_MS } from '../home/shelves.ts';
 import type { OriginEnv } from '../http/context.ts';
 import { jsonBody } from '../http/body.ts';
 import { callerProfile } from '../http/middleware.ts';
@@ -36,8 +37,40 @@ const genericDoc: OperationSpec = {
   problems: ['validation_failed'],
 };
 
+const sharedDoc: OperationSpec = {
+  operationId: 'sharedHome',
+  summary: "The shared homepage rows of the calling profile's maturity level and a language",
+  description:
+    'Trending, new releases, popular in the language and the strongest genres at the level, each list uncut, with poster variants; the same for every profile of the level and language, computed once per interval. `cache-control: max-age` says how long a copy may be kept.',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  query: GenericQuery,
+  responses: {
+    200: {
+      ...json(HomeShared, 'The shared rows'),
+      headers: {
+        'cache-control': { description: 'How long the rows may be kept (`max-age`)', schema: { type: 'string' } },
+      },
+    },
+  },
+  problems: ['validation_failed'],
+};
+const personalDoc: OperationSpec = {
+  operationId: 'personalHome',
+  summary: 'What the calling profile adds to the shared homepage rows',
+  description:
+    'Its own rows (Continue Watching merged with `pending`, Top Picks, Because You Watched, its genres), its language and what the shared rows leave out for it: one PostgreSQL query and its progress partition.',
+  tags: ['internal'],
+  security: ['serviceCredential'],
+  body: { schema: HomeQuery },
+  responses: { 200: json(HomePersonal, "The profile's part") },
+  problems: [...BODY_PROBLEMS, 'unavailable'],
+};
+
 /**
- * The personalized homepage (`POST /internal/v1/home`) and the generic one the edge keeps for
+ * The shared rows of a level and language (`GET /internal/v1/home/shared`) and a profile's part
+ * (`POST /internal/v1/home/personal`), which the edge puts together; the whole personalized page
+ * (`POST /internal/v1/home`) and the generic one the edge keeps for
  * when personalization is unavailable (`GET /internal/v1/home/generic`).
  */
 export const home = new Hono<OriginEnv>()
@@ -54,6 +87,22 @@ export const home = new Hono<OriginEnv>()
       log.warn('home_fallback_generic', { requestId: c.get('requestId'), profileId: profile.profileId, error: err });
       return c.json(await genericPage(shelves, profile.maturityLevel, DEFAULT_LANGUAGE));
     }
+  })
+  .get('/shared', describeRoute(sharedDoc), async (c) => {
+    const { maturityLevel } = callerProfile(c.get('caller'));
+    const { language } = parseOrThrow(GenericQuery, c.req.query(), 'query');
+    const { shelves, homeSharedTtlMs = DEFAULT_SHELF_TTL_MS } = c.get('deps');
+    const shared = await sharedPart(shelves, maturityLevel, language ?? DEFAULT_LANGUAGE);
+    c.header('cache-control', `max-age=${Math.floor(homeSharedTtlMs / 1000)}`);
+    return c.json(shared);
+  })
+  .post('/personal', describeRoute(personalDoc), async (c) => {
+    const profile = callerProfile(c.get('caller'));
+    const query = await jsonBody(c, HomeQuery, 'home query', HOME_BODY_BYTES);
+    const { stores, shelves, completion, breakers } = c.get('deps');
+    return c.json(
+      await breakers.run('personalization', () => personalPart(stores, shelves, profile, query, completion)),
+    );
   })
   .get('/generic', describeRoute(genericDoc), async (c) => {
     const { maturityLevel } = callerProfile(c.get('caller'));

@@ -5,26 +5,21 @@ import {
   HOME_EXPERIMENTS,
   HomePage,
   ROW_ORDER_VARIANTS,
-  type HomeQuery,
+  type HomePersonal,
+  type HomeShared,
 } from '../../../../core/home.ts';
+import { addsNothing, assemblePage, genericPage } from '../../../../core/home-page.ts';
 import { variantOf } from '../../../../core/experiments/allocate.ts';
 import { HttpError } from '../../../../core/problem.ts';
 import { MAX_FLUSH_ENTRIES } from '../../../../core/progress.ts';
 import { assignmentsFor } from '../experiments.ts';
+import { personalPart, sharedRows, staleSharedRows } from '../home-parts.ts';
 import { profileClaims, profileIdentity, requireUser } from '../http/auth.ts';
 import type { AppContext, EdgeEnv } from '../http/context.ts';
 import { coloCache } from '../colo-cache.ts';
-import { callOrigin } from '../origin.ts';
 import { allProgress } from '../progress-reads.ts';
 
-/** Personalization gets this long; after it the profile's last good page (or a generic one) is served. */
-export const HOME_BUDGET_MS = 1500;
 const LAST_GOOD_TTL_S = 24 * 3600;
-/**
- * The shared (generic) page of a maturity level and language: short, so a title whose maturity an
- * operator changed leaves it within a minute (docs/home.md).
- */
-export const GENERIC_TTL_S = 60;
 const cache = coloCache('https://home.edgeflix.internal', HomePage);
 
 function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
@@ -37,15 +32,12 @@ function genericLanguage(tag: string | undefined): string {
   return /^[a-z]{2,3}$/.test(primary) ? primary : 'en';
 }
 
-/** The colo cache key of the shared page: everything it depends on (maturity level, language). */
-export const genericCacheKey = (maturityLevel: number, language: string) => `/generic/${maturityLevel}/${language}`;
-
 /** How often an isolate refreshes a profile's last good page while the origin answers. */
 const LAST_GOOD_REFRESH_S = 60;
 
 /**
- * Per isolate: when each cache key was last refreshed, so a busy isolate does not rewrite (or
- * re-read) the same fallback copy on every request. Bounded; forgetting only costs a write.
+ * Per isolate: when each cache key was last refreshed, so a busy isolate does not rewrite the
+ * same fallback copy on every request. Bounded; forgetting only costs a write.
  */
 class RecentlyDone {
   readonly #until = new Map<string, number>();
@@ -58,71 +50,39 @@ class RecentlyDone {
     this.#until.set(key, now + seconds * 1000);
     return true;
   }
-  forget(key: string): void {
-    this.#until.delete(key);
-  }
 }
 const recently = new RecentlyDone(10_000);
 
 /** Keeps a page after the response: the client does not wait for the cache. */
 function cachePut(c: AppContext, key: string, page: HomePage, ttlSeconds: number): void {
-  c.executionCtx.waitUntil(cache.put(key, page, { keepSeconds: ttlSeconds }));
-}
-
-async function cacheGet(key: string): Promise<HomePage | null> {
-  return (await cache.get(key))?.value ?? null;
-}
-
-/** A page's JSON as the origin sent it, or null when that is not a page. */
-function parsePage(text: string): HomePage | null {
-  try {
-    const parsed = HomePage.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  c.executionCtx.waitUntil(cache.put(key, page, { keepSeconds: ttlSeconds }).catch(() => undefined));
 }
 
 /**
- * The origin's page as JSON text within the budget, or null when it fails or is slow. Not parsed
- * here: a page is large, and the hot path passes it through (the origin's responses are checked
- * against its document in every test); it is parsed when it is kept as a fallback.
+ * Pages of profiles whose part adds nothing (no history, no favourite genres), per shared rows
+ * and variants: the same for every such profile, so put together once per copy of the rows.
  */
-async function fetchPageText(c: AppContext, path: string, body: HomeQuery): Promise<string | null> {
-  try {
-    const res = await callOrigin(c, {
-      method: 'POST',
-      path,
-      body,
-      caller: profileIdentity(c),
-      timeoutMs: HOME_BUDGET_MS,
-    });
-    if (!res.ok || !res.headers.get('content-type')?.startsWith('application/json')) {
-      await res.body?.cancel();
-      return null;
-    }
-    return await res.text();
-  } catch {
-    return null;
-  }
-}
+const plainPages = new WeakMap<HomeShared, Map<string, { page: HomePage; text: string }>>();
 
-/** Asks the origin for a page within the budget; null when it fails, is slow or answers nonsense. */
-async function fetchPage(c: AppContext, path: string, body?: HomeQuery): Promise<HomePage | null> {
-  try {
-    const res = await callOrigin(c, {
-      method: body ? 'POST' : 'GET',
-      path,
-      ...(body ? { body } : {}),
-      caller: profileIdentity(c),
-      timeoutMs: HOME_BUDGET_MS,
-    });
-    if (!res.ok) return null;
-    const parsed = HomePage.safeParse(await res.json());
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
+function pageFor(
+  shared: HomeShared,
+  personal: HomePersonal,
+  variants: HomePage['variants'],
+): { page: HomePage; text: string } {
+  if (!addsNothing(personal)) {
+    const page = assemblePage(shared, personal, variants);
+    return { page, text: JSON.stringify(page) };
   }
+  let byVariants = plainPages.get(shared);
+  if (!byVariants) plainPages.set(shared, (byVariants = new Map()));
+  const key = `${variants.rowOrder}/${variants.artwork}`;
+  let made = byVariants.get(key);
+  if (!made) {
+    const page = assemblePage(shared, personal, variants);
+    made = { page, text: JSON.stringify(page) };
+    byVariants.set(key, made);
+  }
+  return made;
 }
 
 const homeDoc: OperationSpec = {
@@ -137,12 +97,16 @@ const homeDoc: OperationSpec = {
 };
 
 /**
- * The profile's homepage. Its experiment variants are computed here and sent with the request;
- * if personalization fails or is slow, the profile's last good page is served, else a generic
- * trending page, each marked in `fallback`.
+ * The profile's homepage, put together here from the shared rows of its level and language
+ * (kept at the edge) and its own part (asked of the origin), with the variants its experiments
+ * assign. If personalization fails or is slow, the profile's last good page is served, else a
+ * generic page from the shared rows, each marked in `fallback`.
  */
 export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), requireUser('profile'), async (c) => {
   const who = profileIdentity(c);
+  const language = genericLanguage(profileClaims(c).lang);
+  // Most profiles' shared rows are the token's language's: asked for while the rest is gathered.
+  const guessed = sharedRows(c, language);
   const [assignments, known] = await Promise.all([
     assignmentsFor(c, { only: [HOME_EXPERIMENTS.rowOrder, HOME_EXPERIMENTS.artwork] }).catch(() => []),
     // The buffer's states are the profile's progress (Continue Watching, as on its own route); when
@@ -155,34 +119,22 @@ export const home = new Hono<EdgeEnv>().get('/', describeRoute(homeDoc), require
     rowOrder: pick(variantOf(assignments, HOME_EXPERIMENTS.rowOrder), ROW_ORDER_VARIANTS, 'control'),
     artwork: pick(variantOf(assignments, HOME_EXPERIMENTS.artwork), ARTWORK_VARIANTS, 'default'),
   };
+  const personal = await personalPart(c, { pending, complete, variants });
+  let shared: HomeShared | null = await guessed;
+  if (personal && personal.language !== language) shared = await sharedRows(c, personal.language);
+  // Asked again once: what timed out here is still being computed, and kept, at the origin.
+  if (personal && !shared) shared = await sharedRows(c, personal.language);
   const lastGoodKey = `/profiles/${who.profileId}`;
-  const language = genericLanguage(profileClaims(c).lang);
-  const genericKey = genericCacheKey(who.maturityLevel, language);
-  const genericPath = `/internal/v1/home/generic?language=${language}`;
-  const text = await fetchPageText(c, '/internal/v1/home', { pending, complete, variants });
-  // Both copies are fallbacks: refreshed now and then, not on every visit (each is a write).
-  const refresh = text !== null && recently.claim(lastGoodKey, LAST_GOOD_REFRESH_S);
-  const page = refresh ? parsePage(text) : null;
-  if (refresh && !page) recently.forget(lastGoodKey);
-  if (text !== null && (page || !refresh)) {
-    if (page) cachePut(c, lastGoodKey, page, LAST_GOOD_TTL_S);
-    // Keep a generic page at hand for profiles that have no last good one when the origin fails.
-    if (recently.claim(genericKey, GENERIC_TTL_S / 2) && !(await cache.get(genericKey))) {
-      c.executionCtx.waitUntil(
-        fetchPage(c, genericPath).then((g) => (g ? cachePut(c, genericKey, g, GENERIC_TTL_S) : undefined)),
-      );
-    }
+  if (personal && shared) {
+    const { page, text } = pageFor(shared, personal, variants);
+    // A fallback copy: refreshed now and then, not on every visit (each is a write).
+    if (recently.claim(lastGoodKey, LAST_GOOD_REFRESH_S)) cachePut(c, lastGoodKey, page, LAST_GOOD_TTL_S);
     return c.body(text, 200, { 'content-type': 'application/json' });
   }
-  const lastGood = await cacheGet(lastGoodKey);
+  const lastGood = (await cache.get(lastGoodKey).catch(() => null))?.value;
   if (lastGood) return c.json({ ...lastGood, fallback: 'last_good' } satisfies HomePage);
-  const generic = await fetchPage(c, genericPath);
-  if (generic) {
-    cachePut(c, genericKey, generic, GENERIC_TTL_S);
-    return c.json(generic);
-  }
-  const cachedGeneric = await cacheGet(genericKey);
-  if (cachedGeneric) return c.json(cachedGeneric);
+  const fallbackRows = shared ?? (await staleSharedRows(c, language));
+  if (fallbackRows) return c.json(genericPage(fallbackRows));
   throw new HttpError('unavailable', 'The homepage is unavailable; try again shortly', {
     headers: { 'retry-after': '5' },
   });

@@ -14,6 +14,7 @@ import {
 import { callerIdentity, requireUser } from '../http/auth.ts';
 import type { EdgeEnv } from '../http/context.ts';
 import { callOrigin } from '../origin.ts';
+import { forgetPersonalPart } from '../home-parts.ts';
 
 const listDoc: OperationSpec = {
   operationId: 'listProfiles',
@@ -81,6 +82,8 @@ export const profiles = new Hono<EdgeEnv>()
   .patch('/:profileId', describeRoute(updateDoc), requireUser('account'), async (c) => {
     const { profileId } = parseOrThrow(ProfileIdParam, c.req.param(), 'path');
     const body = parseOrThrow(ProfileUpdate, await readJsonBody(c.req.raw), 'request body');
+    // Its homepage part may change with its language or favourite genres (other isolates: docs/home.md).
+    forgetPersonalPart(profileId);
     return callOrigin(c, { method: 'PATCH', path: `/v1/profiles/${profileId}`, body, caller: callerIdentity(c) });
   })
   .post('/:profileId/select', describeRoute(selectDoc), requireUser('account'), async (c) => {

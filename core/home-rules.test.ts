@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ROW_ORDER_VARIANTS, type HomeItem, type HomeRow, type RowKind } from '../../../core/home.ts';
-import { CONTROL_ORDER, choosePoster, dedupeRows, orderRows } from './home.ts';
+import { ROW_ORDER_VARIANTS, type HomeItem, type HomeRow, type RowKind } from './home.ts';
+import { CONTROL_ORDER, choosePoster, dedupeRows, orderRows } from './home-rules.ts';
 
 const item = (id: string, genres: string[] = []): HomeItem => ({
   id,

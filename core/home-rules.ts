@@ -2,8 +2,7 @@
  * Homepage rules, pure: row order per `homepage_row_order` variant, one appearance per title
  * across rows, poster choice per `artwork_personalization` variant.
  */
-import type { ArtworkVariant, HomeItem, HomeRow, RowKind, RowOrderVariant } from '../../../core/home.ts';
-import type { HomeCandidate } from '../stores/types.ts';
+import type { ArtworkVariant, HomeItem, HomeRow, RowKind, RowOrderVariant } from './home.ts';
 
 /** Control order; the variants move one row to the top or rank rows by the profile's signals. */
 export const CONTROL_ORDER: readonly RowKind[] = [
@@ -91,7 +90,7 @@ export function dedupeRows(rows: readonly HomeRow[], perRow: number): HomeRow[] 
  * the title has art for. Falls back to the default poster.
  */
 export function choosePoster(
-  candidate: Pick<HomeCandidate, 'posterUrl' | 'genres'>,
+  candidate: { posterUrl: string | null; genres: readonly string[] },
   variants: ReadonlyMap<string, string> | undefined,
   artwork: ArtworkVariant,
   genreScores: ReadonlyMap<string, number>,
