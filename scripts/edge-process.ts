@@ -108,7 +108,8 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
   );
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
-    if (child.exitCode === null) {
+    // A child killed by a signal has a signalCode and no exitCode: it has exited all the same.
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
