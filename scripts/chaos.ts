@@ -33,7 +33,8 @@ import {
 } from './chaos/faults.ts';
 import { Load, makeProfiles, type LoadOptions, type PlayableTitle } from './chaos/load.ts';
 import { killAndWait, killTree, startOrigin, type OriginProcess } from './chaos/processes.ts';
-import { startProxy } from './chaos/proxy.ts';
+import { NO_FAULTS, startProxy } from './chaos/proxy.ts';
+import { errorMessage } from './stack/errors.ts';
 import { consumerLag, readEvents, readHistory, readProgress } from './chaos/stores.ts';
 import { formatReport, Ledger, passed, verdict, type FaultRecord, type Key } from './chaos/verdict.ts';
 import { freePort, startEdge, type EdgeProcess } from './edge-process.ts';
@@ -149,6 +150,7 @@ async function main(): Promise<number> {
         persistTo,
         stdio: 'ignore',
         readyTimeoutMs: 180_000,
+        healthAttemptTimeoutMs: 10_000,
       });
     let edge: EdgeProcess = await launchEdge();
     cleanup.unshift(() => edge.stop());
@@ -198,6 +200,10 @@ async function main(): Promise<number> {
       startOrigin: async () => {
         origin = await startOrigin(originEnv, originPort, originLog);
       },
+      ensureUp: async () => {
+        if (!origin) origin = await startOrigin(originEnv, originPort, originLog);
+        if (edge.child.exitCode !== null || edge.child.signalCode !== null) edge = await launchEdge();
+      },
       restartEdge: async () => {
         await killTree(edge.child);
         await edge.stop();
@@ -215,6 +221,13 @@ async function main(): Promise<number> {
 
     const loadStarted = Date.now();
     load.start();
+    const progress = setInterval(() => {
+      const refused = [...ledger.refused].sort((a, b) => b[1] - a[1]).slice(0, 3);
+      say(
+        `  ${load.phase}: sent ${ledger.sent}, acknowledged ${ledger.acknowledged}, in flight ${load.inFlight}` +
+          (refused.length ? `, refused ${refused.map(([r, n]) => `${r} ${n}`).join(', ')}` : ''),
+      );
+    }, 15_000);
     const sampler = setInterval(() => {
       const ids = Array.from({ length: 10 }, () => profileIds[Math.floor(Math.random() * profileIds.length)]!);
       void readStored(ids).catch(() => undefined);
@@ -229,7 +242,21 @@ async function main(): Promise<number> {
         }
         load.phase = fault.kind;
         const startedAt = Date.now();
-        const detail = await fault.inject(ctx);
+        let detail: string;
+        try {
+          detail = await fault.inject(ctx);
+        } catch (err) {
+          detail = `FAILED: ${errorMessage(err)}`;
+          say(`${fault.kind} ${detail}; bringing everything back`);
+          ctx.proxy.faults = NO_FAULTS;
+          try {
+            await ctx.ensureUp();
+          } catch (again) {
+            faults.push({ kind: fault.kind, detail, startedAt, recoveredAt: Date.now(), drainedAt: null });
+            say(`could not: ${errorMessage(again)}; no more faults`);
+            break;
+          }
+        }
         const recoveredAt = Date.now();
         load.phase = 'recovering';
         const drainedAt = await drain(ledger.ackedTargets(), PLAN.drainTimeoutMs);
@@ -243,6 +270,7 @@ async function main(): Promise<number> {
       }
     } finally {
       clearInterval(sampler);
+      clearInterval(progress);
       await load.stop();
     }
     const loadMs = Date.now() - loadStarted;
@@ -279,7 +307,7 @@ async function main(): Promise<number> {
     const reportFile = path.join(tmpdir(), `edgeflix-chaos-report-${Date.now()}.txt`);
     await writeFile(reportFile, report.join('\n') + '\n');
     say(`report also in ${reportFile}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
-    return passed({ ledger, verdict: result }) ? 0 : 1;
+    return passed({ ledger, verdict: result, faults }) ? 0 : 1;
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
     if (!KEEP) await rm(runDir, { recursive: true, force: true });

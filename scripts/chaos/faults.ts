@@ -18,11 +18,12 @@ export interface ClusterNode {
 
 export interface FaultContext {
   proxy: ChaosProxy;
-  /** Flush requests the origin is working on right now (seen at the proxy). */
   killOrigin(): Promise<void>;
   startOrigin(): Promise<void>;
   /** SIGKILL wrangler dev and its workerd, and start it again on the same persisted state and port. */
   restartEdge(): Promise<void>;
+  /** After a fault that failed half way: start whatever is not running. */
+  ensureUp(): Promise<void>;
   nodes: ClusterNode[];
   say(line: string): void;
 }

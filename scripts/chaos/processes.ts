@@ -33,7 +33,7 @@ export async function startOrigin(env: Record<string, string>, port: number, log
   const url = `http://127.0.0.1:${port}`;
   const kill = () => killAndWait(child);
   try {
-    await waitForHealth(`${url}/healthz`, child, 'origin', 180_000);
+    await waitForHealth(`${url}/healthz`, child, 'origin', 180_000, 10_000);
   } catch (err) {
     await kill();
     throw err;

@@ -148,7 +148,7 @@ describe('verdict', () => {
       historyDuplicated: [],
       completionEventsAbsorbed: 2,
     });
-    expect(passed({ ledger, verdict: v })).toBe(true);
+    expect(passed({ ledger, verdict: v, faults: [] })).toBe(true);
     const twice = verdict(ledger, new Map([[K, stored(b, true)]]), [event(a, true)], new Map([[K, 2]]));
     expect(twice.historyDuplicated).toEqual([K]);
     expect(twice.missingEvents).toEqual([K]);
@@ -161,7 +161,7 @@ describe('verdict', () => {
       [b, true],
     ]);
     const v = verdict(ledger, new Map([[K, stored(a)]]), [event(a)], new Map());
-    expect(passed({ ledger, verdict: v })).toBe(false);
+    expect(passed({ ledger, verdict: v, faults: [] })).toBe(false);
     const report = formatReport({
       mode: 'test',
       durationMs: 1000,

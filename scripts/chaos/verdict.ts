@@ -322,9 +322,14 @@ const sortedEntries = (m: ReadonlyMap<string, number> | Record<string, number>) 
 /** Lost heartbeats: keys whose acknowledged state is not stored (goal 0). */
 export const lostCount = (v: Verdict) => v.findings.lost + v.findings.corrupt;
 
-/** Whether the run passed: nothing acknowledged lost, no read went backwards. */
-export function passed(input: Pick<ReportInput, 'ledger' | 'verdict'>): boolean {
-  return lostCount(input.verdict) === 0 && input.ledger.regressions.length === 0;
+/** A fault that could not be injected or recovered from: the run did not test what it says. */
+export const failedFaults = (faults: readonly FaultRecord[]) => faults.filter((f) => f.detail.startsWith('FAILED'));
+
+/** Whether the run passed: nothing acknowledged lost, no read went backwards, every fault run. */
+export function passed(input: Pick<ReportInput, 'ledger' | 'verdict' | 'faults'>): boolean {
+  return (
+    lostCount(input.verdict) === 0 && input.ledger.regressions.length === 0 && failedFaults(input.faults).length === 0
+  );
 }
 
 /** The report as lines of text. */
@@ -390,6 +395,8 @@ export function formatReport(input: ReportInput): string[] {
         `${undrained ? `, not drained in time ${undrained}` : ''}; heartbeat p99 during ${fmtMs(quantile(during, 0.99))} (${during.length}) vs ${fmtMs(quantile(baseline, 0.99))} without`,
     );
   }
+  for (const f of failedFaults(input.faults))
+    lines.push(`fault ${f.kind} at ${new Date(f.startedAt).toISOString()}: ${f.detail}`);
   lines.push(passed(input) ? 'verdict: PASS (0 lost, 0 regressions)' : 'verdict: FAIL');
   return lines;
 }
