@@ -48,17 +48,17 @@ const say = (line: string) => process.stdout.write(`[chaos] ${new Date().toISOSt
 
 const FLUSH_INTERVAL_MS = 2000;
 const LOAD: LoadOptions = SHORT
-  ? { profiles: 150, titlesPerProfile: 3, twoDevices: 0.3, rate: 60, minBeatsToEnd: 8, maxInFlight: 200 }
-  : { profiles: 300, titlesPerProfile: 3, twoDevices: 0.3, rate: 80, minBeatsToEnd: 25, maxInFlight: 200 };
+  ? { profiles: 100, titlesPerProfile: 3, twoDevices: 0.3, rate: 20, minBeatsToEnd: 4, maxInFlight: 64 }
+  : { profiles: 300, titlesPerProfile: 3, twoDevices: 0.3, rate: 40, minBeatsToEnd: 15, maxInFlight: 100 };
 const PLAN = SHORT
-  ? { originKills: 3, rounds: 1, windowMs: 8000, nodeDownMs: 8000, budgetMs: 240_000, drainTimeoutMs: 90_000 }
+  ? { originKills: 2, rounds: 1, windowMs: 8000, nodeDownMs: 8000, budgetMs: 150_000, drainTimeoutMs: 90_000 }
   : {
       originKills: 20,
       rounds: 2,
       windowMs: 10_000,
       nodeDownMs: 10_000,
-      budgetMs: 25 * 60_000,
-      drainTimeoutMs: 180_000,
+      budgetMs: 22 * 60_000,
+      drainTimeoutMs: 120_000,
     };
 /** Load without faults before the first and between two faults (the latency baseline). */
 const QUIET_MS = SHORT ? 5000 : 4000;

@@ -241,14 +241,14 @@ export class Load {
 
 /** `http_503_unavailable`: the status and the problem's code. */
 async function refusal(res: Response): Promise<string> {
-  let code = '';
+  const text = await res.text().catch(() => '');
   try {
-    const body = (await res.json()) as { code?: unknown };
-    if (typeof body.code === 'string') code = `_${body.code}`;
+    const body = JSON.parse(text) as { code?: unknown };
+    if (typeof body.code === 'string') return `http_${res.status}_${body.code}`;
   } catch {
-    // not a problem document
+    // not a problem document: say what it was
   }
-  return `http_${res.status}${code}`;
+  return `http_${res.status} "${text.replace(/\s+/g, ' ').slice(0, 60)}"`;
 }
 
 function shuffle<T>(items: T[]): T[] {
