@@ -22,7 +22,7 @@ const yamlFile = () => join(confDir(), 'cassandra.yaml');
 const yamlUrl = () => pathToFileURL(yamlFile()).href;
 
 /** Upstream conf/jvm17-server.options, one flag per package, which the bare jar does not carry. */
-const JDK17_FLAGS = [
+export const JDK17_FLAGS = [
   '-Djdk.attach.allowAttachSelf=true',
   ...[
     'java.base/jdk.internal.misc',

@@ -7,7 +7,9 @@ import { SERVICE_NAMES } from './types.ts';
 import type { Log, Service, ServiceName, ServiceStatus, StackEnv, UpOutcome } from './types.ts';
 
 export type { ServiceName, StackEnv } from './types.ts';
-export { SERVICE_NAMES } from './types.ts';
+export { SERVICE_NAMES, STACK_ENV_KEYS } from './types.ts';
+export { clusterDown, clusterEnv, clusterStatus, clusterUp } from './cluster.ts';
+export type { ClusterNode } from './cluster.ts';
 export { StackError } from './errors.ts';
 
 const services: Record<ServiceName, Service> = { postgres, cassandra, kafka };
@@ -21,13 +23,17 @@ function select(names: readonly ServiceName[] | undefined): Service[] {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Connection settings for the stack's services (no I/O). */
+/** Connection settings for the single-node stack's services (no I/O); `clusterEnv()` for the cluster. */
 export function stackEnv(): StackEnv {
   return {
     DATABASE_URL: process.env['DATABASE_URL'] || localDatabaseUrl(),
     CASSANDRA_CONTACT_POINTS: `${LOOPBACK}:${CASSANDRA_CQL_PORT}`,
     CASSANDRA_LOCAL_DC: CASSANDRA_DC,
+    CASSANDRA_REPLICATION: 'SimpleStrategy:1',
+    CASSANDRA_CONSISTENCY: 'localQuorum',
     KAFKA_BROKERS: `${LOOPBACK}:${KAFKA_BROKER_PORT}`,
+    KAFKA_REPLICATION_FACTOR: '1',
+    KAFKA_MIN_INSYNC_REPLICAS: '1',
   };
 }
 

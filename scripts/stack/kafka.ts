@@ -25,7 +25,7 @@ const dataDir = () => join(paths.serviceDir('kafka'), 'data');
  * start for `StorageTool random-uuid`. Kafka's own generator also rejects ids starting with
  * '-', which a command line would read as an option.
  */
-function clusterId(): string {
+export function clusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;

@@ -4,16 +4,16 @@ import { dirname } from 'node:path';
 import { StackError } from './errors.ts';
 import { ensureDir, paths } from './paths.ts';
 import { isAlive, readPid, removeFile, sleep } from './proc.ts';
-import type { Log, ServiceName } from './types.ts';
+import type { Log } from './types.ts';
 
-const inProcess = new Map<ServiceName, Promise<unknown>>();
+const inProcess = new Map<string, Promise<unknown>>();
 
 /**
  * Serialises up/down of one service across processes (a test runner and a start script may
  * both call stackUp) so two servers are never spawned onto the same data directory.
  * A lock whose holder died is taken over.
  */
-export async function withServiceLock<T>(name: ServiceName, log: Log, fn: () => Promise<T>): Promise<T> {
+export async function withServiceLock<T>(name: string, log: Log, fn: () => Promise<T>): Promise<T> {
   const previous = inProcess.get(name) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(() => withFileLock(name, log, fn));
   inProcess.set(name, next);
@@ -24,7 +24,7 @@ export async function withServiceLock<T>(name: ServiceName, log: Log, fn: () => 
   }
 }
 
-async function withFileLock<T>(name: ServiceName, log: Log, fn: () => Promise<T>): Promise<T> {
+async function withFileLock<T>(name: string, log: Log, fn: () => Promise<T>): Promise<T> {
   const file = paths.lockFile(name);
   ensureDir(dirname(file));
   const started = Date.now();

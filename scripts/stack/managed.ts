@@ -5,16 +5,21 @@ import { paths } from './paths.ts';
 import { findOurs, isOurs, readPid, removeFile, sleep, spawnDetached, stopProcess, writePid } from './proc.ts';
 import type { DetachedSpec } from './proc.ts';
 import { waitReady } from './readiness.ts';
-import type { Log, ServiceName, ServiceStatus, UpOutcome } from './types.ts';
+import type { Log, ServiceStatus, UpOutcome } from './types.ts';
 
 export interface PortSpec {
   port: number;
   label: string;
+  /** Loopback address the port is bound to; the server's `host` when absent. */
+  host?: string;
 }
 
 /** A server this stack runs as a detached process with a pid file under .stack/run. */
 export interface ManagedServer {
-  name: ServiceName;
+  /** Pid, lock and log file name; may contain a slash (e.g. `cluster/cassandra-1`). */
+  name: string;
+  /** Address the server listens on (default 127.0.0.1; a cluster node may use 127.0.0.2 etc.). */
+  host?: string;
   /** The first port is the one clients use and the one readiness and status probe. */
   ports: readonly PortSpec[];
   /** Command-line fragments that identify our process (see proc.isOurs). */
@@ -37,8 +42,10 @@ function mainPort(server: ManagedServer): PortSpec {
   return port;
 }
 
+const hostOf = (server: ManagedServer, spec?: PortSpec): string => spec?.host ?? server.host ?? LOOPBACK;
+
 /** Our live server's pid: from the pid file, or found by command line if the file is gone. */
-function runningPid(server: ManagedServer): number | undefined {
+export function runningPid(server: ManagedServer): number | undefined {
   const fromFile = readPid(paths.pidFile(server.name));
   if (fromFile !== undefined && isOurs(fromFile, server.markers)) return fromFile;
   return findOurs(server.markers);
@@ -54,7 +61,7 @@ export function managedUp(server: ManagedServer, log: Log): Promise<UpOutcome> {
     const existing = runningPid(server);
     if (existing !== undefined) {
       writePid(pidFile, existing);
-      if (!(await portAnswers(main.port))) {
+      if (!(await portAnswers(main.port, hostOf(server, main)))) {
         // Left behind by an `up` that was interrupted while the server was still starting.
         log(`${name}: pid ${existing} is running but port ${main.port} is not answering yet; waiting`);
         await waitReady({
@@ -64,20 +71,22 @@ export function managedUp(server: ManagedServer, log: Log): Promise<UpOutcome> {
           logFile,
           marker: server.readyMarker,
           port: main.port,
+          host: hostOf(server, main),
           timeoutMs: server.timeoutMs,
           log,
         });
       }
       await server.afterReady?.(log);
-      log(`${name}: already up (pid ${existing}, ${LOOPBACK}:${main.port})`);
+      log(`${name}: already up (pid ${existing}, ${hostOf(server, main)}:${main.port})`);
       return 'already up';
     }
     removeFile(pidFile);
 
-    for (const { port, label } of server.ports) {
-      if (await portAnswers(port)) {
+    for (const spec of server.ports) {
+      const { port, label } = spec;
+      if (await portAnswers(port, hostOf(server, spec))) {
         throw new StackError(
-          `${name}: port ${port} (${label}) on ${LOOPBACK} is already in use by a process this stack did not start; ` +
+          `${name}: port ${port} (${label}) on ${hostOf(server, spec)} is already in use by a process this stack did not start; ` +
             `stop that process or free port ${port}`,
         );
       }
@@ -96,6 +105,7 @@ export function managedUp(server: ManagedServer, log: Log): Promise<UpOutcome> {
         logFile,
         marker: server.readyMarker,
         port: main.port,
+        host: hostOf(server, main),
         timeoutMs: server.timeoutMs,
         log,
       });
@@ -115,11 +125,13 @@ export function managedUp(server: ManagedServer, log: Log): Promise<UpOutcome> {
  * trail the process's exit; `down` returns once every port is free so an `up` right after it
  * does not find them taken.
  */
-async function waitPortsReleased(server: ManagedServer, timeoutMs = 30_000): Promise<void> {
+export async function waitPortsReleased(server: ManagedServer, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const held: string[] = [];
-    for (const { port, label } of server.ports) if (await portAnswers(port)) held.push(`${port} (${label})`);
+    for (const spec of server.ports)
+      if (await portAnswers(spec.port, hostOf(server, spec)))
+        held.push(`${hostOf(server, spec)}:${spec.port} (${spec.label})`);
     if (held.length === 0) return;
     if (Date.now() > deadline) {
       throw new StackError(
@@ -157,8 +169,8 @@ export function managedDown(server: ManagedServer, log: Log): Promise<void> {
 export async function managedStatus(server: ManagedServer): Promise<ServiceStatus> {
   const main = mainPort(server);
   const pid = runningPid(server);
-  const answers = await portAnswers(main.port);
-  const where = `${LOOPBACK}:${main.port}`;
+  const answers = await portAnswers(main.port, hostOf(server, main));
+  const where = `${hostOf(server, main)}:${main.port}`;
   if (pid !== undefined && answers) return { up: true, detail: `${where} pid ${pid}` };
   if (pid !== undefined)
     return { up: false, detail: `${where} pid ${pid} running but port not answering (starting or stuck)` };

@@ -2,8 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { ServiceName } from './types.ts';
-
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** scripts/stack/ -> repo root; derived from this file so the scripts work from any cwd. */
@@ -20,14 +18,15 @@ export function stackDir(): string {
 
 export const paths = {
   runDir: () => join(stackDir(), 'run'),
-  pidFile: (name: ServiceName) => join(stackDir(), 'run', `${name}.pid`),
-  lockFile: (name: ServiceName) => join(stackDir(), 'run', `${name}.lock`),
+  /** `name` may contain a slash (e.g. `cluster/cassandra-1`): its own sub-folder. */
+  pidFile: (name: string) => join(stackDir(), 'run', `${name}.pid`),
+  lockFile: (name: string) => join(stackDir(), 'run', `${name}.lock`),
   logDir: () => join(stackDir(), 'logs'),
   logFile: (name: string) => join(stackDir(), 'logs', `${name}.log`),
   classpathDir: () => join(stackDir(), 'classpath'),
   /** Per-service tmp: JNA and Netty unpack native libraries here, so it must allow exec. */
-  tmpDir: (name: ServiceName) => join(stackDir(), 'tmp', name),
-  serviceDir: (name: ServiceName) => join(stackDir(), name),
+  tmpDir: (name: string) => join(stackDir(), 'tmp', name),
+  serviceDir: (name: string) => join(stackDir(), name),
 };
 
 export function ensureDir(dir: string): string {

@@ -17,6 +17,8 @@ export interface ReadinessSpec {
   /** Log line fragment that means "initialised"; a listening port alone can be too early. */
   marker: string;
   port: number;
+  /** Address of `port` (default 127.0.0.1). */
+  host?: string;
   timeoutMs: number;
   log: Log;
   progressEveryMs?: number;
@@ -75,7 +77,7 @@ export async function waitReady(spec: ReadinessSpec): Promise<void> {
       );
     }
     markerSeen ||= scanner.seen();
-    if (markerSeen && (await portAnswers(spec.port))) return;
+    if (markerSeen && (await portAnswers(spec.port, spec.host))) return;
     const now = Date.now();
     if (now - started > spec.timeoutMs) {
       const missing = markerSeen ? `port ${spec.port} never accepted a connection` : `log never said "${spec.marker}"`;
