@@ -21,24 +21,15 @@ import { seedDatabase } from '../origin/src/seed/write.ts';
 import { makeTestKeys } from '../origin/test/support/keys.ts';
 import { TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
 import { freshDatabase, freshKeyspace, freshTopicPrefix, requireStack } from '../origin/test/support/stack.ts';
-import {
-  doEviction,
-  nodeKill,
-  proxyDelay,
-  proxyDrop,
-  schedule,
-  sleep,
-  type ClusterNode,
-  type FaultContext,
-} from './chaos/faults.ts';
+import { doEviction, nodeKill, proxyDelay, proxyDrop, schedule, sleep, type FaultContext } from './chaos/faults.ts';
 import { Load, makeProfiles, type LoadOptions, type PlayableTitle } from './chaos/load.ts';
 import { killAndWait, killTree, startOrigin, type OriginProcess } from './chaos/processes.ts';
 import { NO_FAULTS, startProxy } from './chaos/proxy.ts';
+import { clusterDown, clusterStatus, clusterUp } from './stack/cluster.ts';
 import { errorMessage } from './stack/errors.ts';
 import { consumerLag, readEvents, readHistory, readProgress } from './chaos/stores.ts';
 import { formatReport, Ledger, passed, verdict, type FaultRecord, type Key } from './chaos/verdict.ts';
 import { freePort, startEdge, type EdgeProcess } from './edge-process.ts';
-import type { StackEnv } from './stack/index.ts';
 
 const args = new Set(process.argv.slice(2));
 const SHORT = args.has('--short');
@@ -63,22 +54,17 @@ const PLAN = SHORT
 /** Load without faults before the first and between two faults (the latency baseline). */
 const QUIET_MS = SHORT ? 5000 : 4000;
 
-interface Cluster {
-  env: StackEnv;
-  nodes: ClusterNode[];
-}
-
-/** The loopback cluster (scripts/stack/cluster.ts), loaded only for `--cluster`. */
-async function clusterUp(): Promise<Cluster> {
-  const modulePath = './stack/cluster.ts';
-  const mod = (await import(modulePath)) as { clusterUp(log?: (line: string) => void): Promise<Cluster> };
-  return mod.clusterUp((line) => say(`cluster: ${line}`));
+/** The loopback cluster, started when it is not up (and then stopped at the end: left as found). */
+async function startCluster() {
+  const wasUp = (await clusterStatus()).nodes.every((n) => n.up);
+  const cluster = await clusterUp((line) => say(`cluster: ${line}`));
+  return { ...cluster, stopAfter: !wasUp };
 }
 
 async function main(): Promise<number> {
   const started = Date.now();
   const cleanup: (() => Promise<unknown>)[] = [];
-  const cluster = CLUSTER ? await clusterUp() : undefined;
+  const cluster = CLUSTER ? await startCluster() : undefined;
   const stack = cluster ? cluster.env : await requireStack();
   const nodes = cluster?.nodes ?? [];
   say(
@@ -111,8 +97,7 @@ async function main(): Promise<number> {
 
     const keys = await makeTestKeys();
     const originEnv: Record<string, string> = {
-      // The cluster's replication (a stack's own settings, where it names them, win over these).
-      ...(cluster ? { CASSANDRA_REPLICATION: 'SimpleStrategy:3', KAFKA_REPLICATION_FACTOR: '3' } : {}),
+      // The stack's settings (the cluster's name its replication and consistency too).
       ...(stack as unknown as Record<string, string>),
       STORE_MODE: 'real',
       DATABASE_URL: db.url,
@@ -310,6 +295,7 @@ async function main(): Promise<number> {
     return passed({ ledger, verdict: result, faults }) ? 0 : 1;
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
+    if (cluster?.stopAfter) await clusterDown((line) => say(`cluster: ${line}`));
     if (!KEEP) await rm(runDir, { recursive: true, force: true });
   }
 }

@@ -3,18 +3,8 @@
  * system is whole again (the killed process answers, the proxy passes traffic cleanly). Every wait
  * is bounded.
  */
+import type { ClusterNode } from '../stack/cluster.ts';
 import { NO_FAULTS, type ChaosProxy } from './proxy.ts';
-
-/** A node of the loopback cluster (scripts/stack/cluster.ts). */
-export interface ClusterNode {
-  name: string;
-  service: 'cassandra' | 'kafka';
-  host: string;
-  port: number;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  isUp(): Promise<boolean>;
-}
 
 export interface FaultContext {
   proxy: ChaosProxy;
