@@ -5,10 +5,12 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitForHealth } from '../edge-process.ts';
+import { errorMessage } from '../stack/errors.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -36,7 +38,8 @@ export async function startOrigin(env: Record<string, string>, port: number, log
     await waitForHealth(`${url}/healthz`, child, 'origin', 180_000, 10_000);
   } catch (err) {
     await kill();
-    throw err;
+    const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-15).join('\n');
+    throw new Error(`${errorMessage(err)}; the end of ${logFile}:\n${tail}`);
   }
   return { url, child, kill };
 }
