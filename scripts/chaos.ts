@@ -15,8 +15,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { cassandraClient } from '../origin/src/db/cassandra.ts';
-import { migratePostgres } from '../origin/src/db/postgres.ts';
+import { cassandraClient, cassandraSettings, migrateCassandra } from '../origin/src/db/cassandra.ts';
+import { loadStoreConfig } from '../origin/src/config.ts';
+import { MIGRATIONS_DIR, migratePostgres } from '../origin/src/db/postgres.ts';
 import { seedDatabase } from '../origin/src/seed/write.ts';
 import { makeTestKeys } from '../origin/test/support/keys.ts';
 import { TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
@@ -109,6 +110,16 @@ async function main(): Promise<number> {
       CONTENT_KEY_KEK: keys.contentKeyKek,
       LOG_LEVEL: 'warn',
     };
+    // The keyspace and tables first, and every node agreeing on them: an origin whose own migration
+    // creates the keyspace can reach a node that has not heard of it yet ("Keyspace … does not exist").
+    const storeConfig = cassandraSettings(loadStoreConfig(originEnv));
+    await migrateCassandra(storeConfig, MIGRATIONS_DIR.cassandra);
+    const admin = cassandraClient(storeConfig, false);
+    try {
+      for (let i = 0; i < 60 && !(await admin.metadata.checkSchemaAgreement()); i++) await sleep(1000);
+    } finally {
+      await admin.shutdown();
+    }
     const originPort = await freePort();
     const originLog = path.join(runDir, 'origin.log');
     let origin: OriginProcess | undefined = await startOrigin(originEnv, originPort, originLog);
