@@ -55,6 +55,11 @@ const PLAN = SHORT
 /** Load without faults before the first and between two faults (the latency baseline). */
 const QUIET_MS = SHORT ? 5000 : 4000;
 
+/** The driver has it (Metadata#checkSchemaAgreement), its types do not. */
+interface SchemaAgreement {
+  checkSchemaAgreement(): Promise<boolean>;
+}
+
 /** The loopback cluster, started when it is not up (and then stopped at the end: left as found). */
 async function startCluster() {
   const wasUp = (await clusterStatus()).nodes.every((n) => n.up);
@@ -116,7 +121,8 @@ async function main(): Promise<number> {
     await migrateCassandra(storeConfig, MIGRATIONS_DIR.cassandra);
     const admin = cassandraClient(storeConfig, false);
     try {
-      for (let i = 0; i < 60 && !(await admin.metadata.checkSchemaAgreement()); i++) await sleep(1000);
+      for (let i = 0; i < 60 && !(await (admin.metadata as unknown as SchemaAgreement).checkSchemaAgreement()); i++)
+        await sleep(1000);
     } finally {
       await admin.shutdown();
     }
