@@ -118,14 +118,18 @@ async function main(): Promise<number> {
     // The keyspace and tables first, and every node agreeing on them: an origin whose own migration
     // creates the keyspace can reach a node that has not heard of it yet ("Keyspace … does not exist").
     const storeConfig = cassandraSettings(loadStoreConfig(originEnv));
-    await migrateCassandra(storeConfig, MIGRATIONS_DIR.cassandra);
     const admin = cassandraClient(storeConfig, false);
     try {
-      for (let i = 0; i < 60 && !(await (admin.metadata as unknown as SchemaAgreement).checkSchemaAgreement()); i++)
-        await sleep(1000);
+      const replication = Object.entries(storeConfig.replication)
+        .map(([k, v]) => `'${k}': ${typeof v === 'number' ? v : `'${v}'`}`)
+        .join(', ');
+      await admin.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks.keyspace} WITH replication = {${replication}}`);
+      const agreement = admin.metadata as unknown as SchemaAgreement;
+      for (let i = 0; i < 60 && !(await agreement.checkSchemaAgreement()); i++) await sleep(1000);
     } finally {
       await admin.shutdown();
     }
+    await migrateCassandra(storeConfig, MIGRATIONS_DIR.cassandra);
     const originPort = await freePort();
     const originLog = path.join(runDir, 'origin.log');
     let origin: OriginProcess | undefined = await startOrigin(originEnv, originPort, originLog);
