@@ -119,11 +119,11 @@ export class Load {
     this.#readTimer = setInterval(() => this.#track(this.#read()), 250);
   }
 
-  /** Stops sending and waits for the answers of what is in flight. */
+  /** Stops sending and waits (at most 30 s: a wedged dev proxy may never answer) for what is in flight. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     clearInterval(this.#readTimer);
-    await Promise.all([...this.#pending]);
+    await Promise.race([Promise.all([...this.#pending]), new Promise((r) => setTimeout(r, 30_000))]);
   }
 
   #track(p: Promise<void>): void {
@@ -179,7 +179,7 @@ export class Load {
         signal: AbortSignal.timeout(20_000),
       });
       if (res.status === 202) {
-        await res.body?.cancel();
+        void res.body?.cancel().catch(() => undefined);
         return { acknowledged: true } as const;
       }
       return { acknowledged: false, reason: await refusal(res) } as const;
