@@ -29,6 +29,8 @@ export interface EdgeOptions {
   /** Where wrangler's output goes (default: inherited). */
   stdio?: 'inherit' | 'ignore';
   readyTimeoutMs?: number;
+  /** How long one readiness probe may take (default 1 s). */
+  healthAttemptTimeoutMs?: number;
   /** Another wrangler config than the repository's wrangler.toml (e.g. a second edge for a benchmark). */
   config?: string;
   /** Extra environment for wrangler itself (e.g. WRANGLER_REGISTRY_PATH, a private dev registry). */
@@ -45,13 +47,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Waits until `url` answers 2xx, failing early if `child` exits. */
-export async function waitForHealth(url: string, child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
+/**
+ * Waits until `url` answers 2xx, failing early if `child` exits. `attemptTimeoutMs`: how long one
+ * probe may take (longer when the server starts under load, e.g. a chaos run's traffic).
+ */
+export async function waitForHealth(
+  url: string,
+  child: ChildProcess,
+  what: string,
+  timeoutMs: number,
+  attemptTimeoutMs = 1000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} while starting`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(attemptTimeoutMs) });
       if (res.ok) return;
     } catch {
       // not up yet
@@ -108,14 +119,21 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
   );
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
-    if (child.exitCode === null) {
+    // A child killed by a signal has a signalCode and no exitCode: it has exited all the same.
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitForHealth(`${url}/healthz`, child, 'edge (wrangler dev)', options.readyTimeoutMs ?? 120_000);
+    await waitForHealth(
+      `${url}/healthz`,
+      child,
+      'edge (wrangler dev)',
+      options.readyTimeoutMs ?? 120_000,
+      options.healthAttemptTimeoutMs,
+    );
   } catch (err) {
     await stop();
     throw err;
