@@ -6,13 +6,16 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { stackUp } from '../scripts/stack/index.ts';
+import { clusterUp, stackUp } from '../scripts/stack/index.ts';
 import type { BenchRow } from './harness.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<void> {
-  Object.assign(process.env, await stackUp(undefined, (line) => console.log(`[stack] ${line}`)));
+  const say = (line: string) => console.log(`[stack] ${line}`);
+  // EDGEFLIX_CLUSTER=1: the three-node loopback cluster (docs/cluster.md) instead of the single node.
+  const cluster = Boolean(process.env['EDGEFLIX_CLUSTER']) && process.env['EDGEFLIX_CLUSTER'] !== '0';
+  Object.assign(process.env, cluster ? (await clusterUp(say)).env : await stackUp(undefined, say));
   const only = process.argv[2];
   const files = (await readdir(here)).filter((f) => f.endsWith('.bench.ts') && (!only || f.includes(only))).sort();
   const rows: BenchRow[] = [];
