@@ -67,6 +67,28 @@ describe('dedupeRows', () => {
   });
 });
 
+describe('dedupeRows and Continue Watching', () => {
+  it('keeps a title being watched in Continue Watching even when a row shown above it has it too', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { maxLength: 6 }), { maxLength: 5 }),
+        fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { minLength: 1, maxLength: 4 }),
+        fc.nat(5),
+        (lists, watching, at) => {
+          const rows = lists.map((ids, i) => ({ ...row('trending', [...new Set(ids)]), id: `r${i}` }));
+          rows.splice(Math.min(at, rows.length), 0, { ...row('continue_watching', watching), id: 'cw' });
+          const out = dedupeRows(rows, 4);
+          expect(out.find((r) => r.id === 'cw')?.items.map((x) => x.id)).toEqual(watching);
+          const ids = out.flatMap((r) => r.items.map((x) => x.id));
+          expect(new Set(ids).size).toBe(ids.length);
+          // Display order is untouched.
+          expect(out.map((r) => r.id)).toEqual(rows.map((r) => r.id).filter((id) => out.some((o) => o.id === id)));
+        },
+      ),
+    );
+  });
+});
+
 describe('choosePoster', () => {
   const candidate = { posterUrl: '/p/default.jpg', genres: ['comedy', 'horror'] };
   const variants = new Map([

@@ -72,16 +72,25 @@ export function orderRows(rows: readonly HomeRow[], variant: RowOrderVariant, si
   }
 }
 
-/** Each title appears once, in the first row (in display order) that has it; empty rows go. */
+/**
+ * Each title appears once; empty rows go. Continue Watching claims its titles first, whatever the
+ * row order (what the profile is watching stays where it resumes, not in a row that happens to be
+ * shown above it); every other title stays in the first row, in display order, that has it.
+ */
 export function dedupeRows(rows: readonly HomeRow[], perRow: number): HomeRow[] {
   const seen = new Set<string>();
-  const out: HomeRow[] = [];
-  for (const row of rows) {
+  const kept = new Map<HomeRow, HomeRow['items']>();
+  const claim = (row: HomeRow) => {
     const items = row.items.filter((item) => !seen.has(item.id)).slice(0, perRow);
     for (const item of items) seen.add(item.id);
-    if (items.length > 0) out.push({ ...row, items });
-  }
-  return out;
+    kept.set(row, items);
+  };
+  for (const row of rows) if (row.kind === 'continue_watching') claim(row);
+  for (const row of rows) if (row.kind !== 'continue_watching') claim(row);
+  return rows.flatMap((row) => {
+    const items = kept.get(row) ?? [];
+    return items.length > 0 ? [{ ...row, items }] : [];
+  });
 }
 
 /**
