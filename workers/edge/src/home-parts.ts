@@ -121,7 +121,10 @@ export function forgetPersonalPart(profileId: string): void {
 export async function personalPart(c: AppContext, query: HomeQuery): Promise<HomePersonal | null> {
   const { profileId } = profileIdentity(c);
   const now = Date.now();
-  if (query.pending.length === 0) {
+  // Kept only while the profile's buffer vouches that it has no progress at all (`complete` and
+  // nothing pending): a buffer that could not answer is not a profile without history.
+  const quietProfile = query.pending.length === 0 && query.complete === true;
+  if (quietProfile) {
     const hit = quiet.get(profileId);
     if (hit && hit.until > now && hit.artwork === query.variants.artwork) return hit.value;
   } else {
@@ -141,7 +144,7 @@ export async function personalPart(c: AppContext, query: HomeQuery): Promise<Hom
     }
     const parsed = HomePersonal.safeParse(await res.json());
     if (!parsed.success) return null;
-    if (!parsed.data.history && query.pending.length === 0) {
+    if (!parsed.data.history && quietProfile) {
       quiet.delete(profileId);
       if (quiet.size >= QUIET_MAX) quiet.delete(quiet.keys().next().value as string);
       quiet.set(profileId, {
