@@ -11,8 +11,8 @@
  * failure.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,33 @@ function run(command: string, args: string[], cwd = root): Promise<number> {
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? 1));
   });
+}
+
+/**
+ * Runs a command with its output in a log file. schemathesis closes with a pytest-style banner
+ * (`=== 2 warnings in 120s ===`) that log readers take for a test run's summary, so its report stays in
+ * `.edgeflix/fuzz-<target>.log` and the terminal gets the counts without the banner rules.
+ */
+function runLogged(command: string, args: string[], cwd: string, logFile: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const log = createWriteStream(logFile);
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('error', reject);
+    child.on('close', (code) => log.end(() => resolve(code ?? 1)));
+  });
+}
+
+/** The log's lines without pytest-style `====` rules: all of them on failure, else the counts. */
+async function reportLines(logFile: string, failed: boolean): Promise<string[]> {
+  const lines = (await readFile(logFile, 'utf8'))
+    .split('\n')
+    .map((line) => line.replace(/[=_]{3,}/g, '').trim())
+    .filter((line) => line !== '');
+  return failed
+    ? lines
+    : lines.filter((line) => /\b(cases?|operations?|passed|failed|errors?|warnings?)\b/i.test(line));
 }
 
 /** schemathesis in .venv (git-ignored), installed on first use at the pinned version. */
@@ -199,13 +226,17 @@ async function main(): Promise<number> {
       ),
     );
 
+    const logs = path.join(root, '.edgeflix');
+    await mkdir(logs, { recursive: true });
     let failed = 0;
     for (const [name, doc, url] of [
       ['edge', edgeDoc, edgeProxy.url],
       ['origin', originDoc, originProxy.url],
     ] as const) {
+      const logFile = path.join(logs, `fuzz-${name}.log`);
       say(`${name}: schemathesis run (seed ${seed}, ≤ ${MAX_EXAMPLES} cases per operation, ≤ ${MAX_TIME} s)`);
-      const code = await run(
+      say(`${name}: its report goes to ${path.relative(root, logFile)}`);
+      const code = await runLogged(
         schemathesis,
         [
           'run',
@@ -240,7 +271,9 @@ async function main(): Promise<number> {
           // In the temporary folder: schemathesis keeps a cache of what it found in its working directory.
         ],
         documents,
+        logFile,
       );
+      for (const line of await reportLines(logFile, code !== 0)) say(`${name}: ${line}`);
       say(`${name}: schemathesis exited ${code}`);
       if (code !== 0) failed += 1;
     }
