@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, sessionSettings } from './config.ts';
 import { createLogger } from './log.ts';
 import { seedIfEmpty } from './seed/bootstrap.ts';
 import { createStores } from './stores/index.ts';
+import { startInBackground } from './consumers/background.ts';
 import { startCompletionConsumer } from './consumers/completions.ts';
 import { startExposureConsumer } from './consumers/exposures.ts';
 import { importKek } from '../../core/protection/key-wrap.ts';
@@ -34,11 +35,12 @@ async function main(): Promise<void> {
     sessions: sessionSettings(config),
     homeSharedTtlMs: config.HOME_SHARED_TTL_SECONDS * 1000,
   });
-  const completions = await startCompletionConsumer(stores, log);
-  const exposures = await startExposureConsumer(stores, log);
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
     log.info('origin_listening', { address: `${info.address}:${info.port}`, storeMode: stores.mode }),
   );
+  // After listening: a group join can wait out a crashed member's session (background.ts).
+  const completions = startInBackground('completions', () => startCompletionConsumer(stores, log), log);
+  const exposures = startInBackground('exposures', () => startExposureConsumer(stores, log), log);
 
   let stopping = false;
   const shutdown = (signal: string) => {
