@@ -216,11 +216,12 @@ async function main(): Promise<number> {
         edge = await launchEdge();
       },
     };
+    // Node kills first: the short form's time budget must reach them, the slowest to recover.
     const others = [
+      ...(cluster ? [nodeKill('cassandra', PLAN.nodeDownMs), nodeKill('kafka', PLAN.nodeDownMs)] : []),
       proxyDelay(PLAN.windowMs),
       doEviction,
       proxyDrop(PLAN.windowMs),
-      ...(cluster ? [nodeKill('cassandra', PLAN.nodeDownMs), nodeKill('kafka', PLAN.nodeDownMs)] : []),
     ];
     const plan = schedule(PLAN.originKills, others, PLAN.rounds);
     say(`load on; ${plan.length} faults: ${plan.map((f) => f.kind).join(', ')}`);
