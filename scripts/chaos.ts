@@ -256,9 +256,20 @@ async function main(): Promise<number> {
           detail = `FAILED: ${errorMessage(err)}`;
           say(`${fault.kind} ${detail}; bringing everything back`);
           ctx.proxy.faults = NO_FAULTS;
-          try {
-            await ctx.ensureUp();
-          } catch (again) {
+          // A few tries: what failed may be a node still catching up after its own restart.
+          let again: unknown;
+          for (let attempt = 1; attempt <= 3; attempt++) {
+            try {
+              await ctx.ensureUp();
+              again = undefined;
+              break;
+            } catch (err) {
+              again = err;
+              say(`bringing everything back, attempt ${attempt} of 3: ${errorMessage(err).split('\n')[0]}`);
+              await sleep(5000);
+            }
+          }
+          if (again !== undefined) {
             faults.push({ kind: fault.kind, detail, startedAt, recoveredAt: Date.now(), drainedAt: null });
             say(`could not: ${errorMessage(again)}; no more faults`);
             break;

@@ -140,7 +140,8 @@ function cassandraServer(index: number): ManagedServer {
         // Loopback peers answer at once: no need to wait the default 30 s for gossip or the ring.
         '-Dcassandra.skip_wait_for_gossip_to_settle=0',
         '-Dcassandra.ring_delay_ms=3000',
-        '-Dcassandra.unsafesystem=true',
+        // No -Dcassandra.unsafesystem: these nodes are SIGKILLed by `npm run chaos`, and a node that
+        // lost its schema on a kill refuses the keyspace (`Keyspace ... does not exist`) on restart.
         '-cp',
         jars.join(':'),
         CASSANDRA_MAIN,
