@@ -157,6 +157,8 @@ export interface ProgressStore {
   hide(profileId: string, itemId: string, at: Date): Promise<void>;
   /** Hidden items of a profile and when each was hidden. */
   hiddenItems(profileId: string): Promise<Map<string, Date>>;
+  /** `listForProfile` and `hiddenItems` together, in one read (Continue Watching needs both). */
+  listWithHidden(profileId: string): Promise<{ records: ProgressRecord[]; hidden: Map<string, Date> }>;
   /** Records completions; recording one twice (same title and time) keeps one entry. */
   recordHistory(records: readonly HistoryRecord[]): Promise<void>;
   /** Watch history, newest first. */
