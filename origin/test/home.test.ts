@@ -191,18 +191,6 @@ describe('homepage', () => {
     expect(await posterOf('default')).toBeNull();
     expect(await posterOf('genre_based')).toBe(`/artwork/fixture-movie/${genres[0]!.genre_id}.jpg`);
   });
-
-  it('serves a generic page marked as such', async () => {
-    const res = await asEdge(origin, keys.serviceSecret, {
-      path: '/internal/v1/home/generic',
-      sub: randomUUID(),
-      pid: randomUUID(),
-      mat: 50,
-    });
-    const page = (await res.json()) as HomePage;
-    expect(page.fallback).toBe('generic');
-    expect(page.rows.map((r) => r.kind).slice(0, 2)).toEqual(['trending', 'new_releases']);
-  });
 });
 
 const partOf = async <T>(path: string, profileId: string, body?: unknown): Promise<{ res: Response; part: T }> => {
