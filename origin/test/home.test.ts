@@ -9,7 +9,6 @@ import { silentLogger } from '../src/log.ts';
 import { asEdge } from './support/as-edge.ts';
 import type { FixtureTitles } from './support/fixtures.ts';
 import type { TestKeys } from './support/keys.ts';
-import { scrape } from './support/metrics.ts';
 import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
@@ -192,31 +191,7 @@ describe('homepage', () => {
     expect(await posterOf('default')).toBeNull();
     expect(await posterOf('genre_based')).toBe(`/artwork/fixture-movie/${genres[0]!.genre_id}.jpg`);
   });
-
-  it('serves a generic page marked as such', async () => {
-    const res = await asEdge(origin, keys.serviceSecret, {
-      path: '/internal/v1/home/generic',
-      sub: randomUUID(),
-      pid: randomUUID(),
-      mat: 50,
-    });
-    const page = (await res.json()) as HomePage;
-    expect(page.fallback).toBe('generic');
-    expect(page.rows.map((r) => r.kind).slice(0, 2)).toEqual(['trending', 'new_releases']);
-  });
 });
-
-/** Calls per store method, from the origin's `store_call_duration_seconds` histogram. */
-async function storeCalls(): Promise<Map<string, number>> {
-  const calls = new Map<string, number>();
-  for (const m of (await scrape(origin, keys.operatorKey)).matchAll(
-    /^store_call_duration_seconds_count\{([^}]*)\}\s+(\S+)$/gm,
-  )) {
-    const label = (k: string) => new RegExp(`${k}="([^"]*)"`).exec(m[1]!)?.[1];
-    calls.set(`${label('service')}:${label('store')}.${label('method')}`, Number(m[2]));
-  }
-  return calls;
-}
 
 const partOf = async <T>(path: string, profileId: string, body?: unknown): Promise<{ res: Response; part: T }> => {
   const res = await asEdge(origin, keys.serviceSecret, {
@@ -252,26 +227,5 @@ describe('homepage in two parts', () => {
     expect(res.headers.get('cache-control')).toMatch(/^max-age=\d+$/);
     expect(personal.history).toBe(true);
     expect(assemblePage(shared, personal, variants).rows).toEqual(page.rows);
-  });
-
-  it('answers the part of a profile without progress with one PostgreSQL query and one Cassandra partition read', async () => {
-    const p = randomUUID();
-    // A first call learns who owns the profile (kept in memory, as are the shared lists).
-    await partOf<HomeShared>('/internal/v1/home/shared', p);
-    const before = await storeCalls();
-    const { part } = await partOf<HomePersonal>('/internal/v1/home/personal', p, {
-      pending: [],
-      variants: CONTROL,
-    });
-    const after = await storeCalls();
-    // Title summaries come from memory (stores/cached-catalog.ts); next episodes of no series ask nothing.
-    const made = [...after].flatMap(([k, n]) =>
-      n > (before.get(k) ?? 0) && !k.includes(':catalog.') ? [[k, n - (before.get(k) ?? 0)]] : [],
-    );
-    expect(Object.fromEntries(made)).toEqual({
-      'postgres:home.profileSignals': 1,
-      [`${origin.deps.stores.mode === 'real' ? 'cassandra' : 'postgres'}:progress.listForProfile`]: 1,
-    });
-    expect(part).toMatchObject({ history: false, rows: [], finished: [] });
   });
 });

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { cp, mkdtemp, appendFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
-import { migrateCassandra, nativePortOf } from '../src/db/cassandra.ts';
+import { cassandraClient, migrateCassandra, nativePortOf } from '../src/db/cassandra.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { MIGRATIONS_DIR, migratePostgres } from '../src/db/postgres.ts';
+import { cassandraProgressStore } from '../src/stores/cassandra-progress.ts';
 import { freshDatabase, freshKeyspace } from './support/stack.ts';
 
 /** Migration names in a folder, as the runners report them. */
@@ -116,6 +118,54 @@ describe('Cassandra migrations', () => {
       ]);
     } finally {
       await client.shutdown();
+      await ks.drop();
+    }
+  });
+
+  it('copy hidden items into the progress partition, keeping when each was hidden and its write time', async () => {
+    const ks = freshKeyspace(inject('stack'), 'migrate_hidden');
+    const dir = await mkdtemp(path.join(tmpdir(), 'cql-'));
+    const client = cassandraClient(ks);
+    try {
+      // A keyspace as it was before 0003, with items hidden the old way.
+      for (const file of ['0001_viewing.cql', '0002_progress_tie_and_hidden.cql'])
+        await cp(path.join(MIGRATIONS_DIR.cassandra, file), path.join(dir, file));
+      await migrateCassandra(ks, dir);
+      await client.connect();
+      const profileId = randomUUID();
+      const [movie, series] = [randomUUID(), randomUUID()];
+      const at = (iso: string) => new Date(iso);
+      for (const [item, when] of [
+        [movie, '2026-11-01T12:00:00Z'],
+        [series, '2026-11-01T13:00:00Z'],
+      ] as const) {
+        await client.execute(
+          'INSERT INTO continue_watching_hidden (profile_id, item_id, hidden_at) VALUES (?, ?, ?) USING TIMESTAMP ?',
+          [profileId, item, at(when), BigInt(at(when).getTime()) * 1000n],
+          { prepare: true },
+        );
+      }
+      await migrateCassandra(ks, MIGRATIONS_DIR.cassandra);
+      const progress = cassandraProgressStore(client);
+      const hidden = new Map([
+        [movie, at('2026-11-01T12:00:00Z')],
+        [series, at('2026-11-01T13:00:00Z')],
+      ]);
+      expect(await progress.hiddenItems(profileId)).toEqual(hidden);
+      // The copy kept each write time: hiding again as of an earlier moment changes nothing.
+      await progress.hide(profileId, movie, at('2026-11-01T11:00:00Z'));
+      expect(await progress.hiddenItems(profileId)).toEqual(hidden);
+      // And its remaining lifetime: the item expires when its old row would have.
+      const [row] = (
+        await client.execute(`SELECT TTL(hidden[${movie}]) AS ttl FROM viewing_progress WHERE profile_id = ?`, [
+          profileId,
+        ])
+      ).rows;
+      expect(Number(row?.['ttl'])).toBeGreaterThan(90 * 24 * 3600 - 600);
+      expect(Number(row?.['ttl'])).toBeLessThanOrEqual(90 * 24 * 3600);
+    } finally {
+      await client.shutdown();
+      await rm(dir, { recursive: true, force: true });
       await ks.drop();
     }
   });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
-import { CASSANDRA_MIGRATIONS_TABLE } from '../stores/names.ts';
+import { CASSANDRA_MIGRATIONS_TABLE, CASSANDRA_TABLES } from '../stores/names.ts';
 
 export interface CassandraSettings {
   contactPoints: string[];
@@ -109,6 +109,35 @@ export interface MigrationResult {
 
 const MIGRATION_TIMEOUT_MS = 60_000;
 
+/**
+ * Copies the hidden items of `continue_watching_hidden` into the static `hidden` map of each
+ * profile's `viewing_progress` partition (0003), each with its own write time and remaining TTL,
+ * so it stays hidden exactly as long, and a later hide still wins. Writing the same cells again
+ * changes nothing, so a copy cut short is simply run again.
+ */
+async function copyHiddenItems(client: cassandra.Client): Promise<void> {
+  const { viewingProgress, continueWatchingHidden } = CASSANDRA_TABLES;
+  const select = `SELECT profile_id, item_id, hidden_at, TTL(hidden_at) AS ttl, WRITETIME(hidden_at) AS written FROM ${continueWatchingHidden}`;
+  const update = `UPDATE ${viewingProgress} USING TTL ? AND TIMESTAMP ? SET hidden[?] = ? WHERE profile_id = ?`;
+  let pageState: string | undefined;
+  do {
+    const rs = await client.execute(select, [], { prepare: true, fetchSize: 500, ...(pageState ? { pageState } : {}) });
+    await Promise.all(
+      rs.rows.map((r) =>
+        client.execute(update, [Number(r['ttl'] ?? 0), r['written'], r['item_id'], r['hidden_at'], r['profile_id']], {
+          prepare: true,
+        }),
+      ),
+    );
+    pageState = rs.pageState ?? undefined;
+  } while (pageState);
+}
+
+/** What a migration does besides its statements, after them and before it is recorded. */
+const DATA_STEPS: Record<string, (client: cassandra.Client) => Promise<void>> = {
+  '0004_copy_hidden_items.cql': copyHiddenItems,
+};
+
 /** Creates the keyspace if missing and applies pending CQL migrations; idempotent. */
 export async function migrateCassandra(
   settings: CassandraSettings,
@@ -150,6 +179,7 @@ export async function migrateCassandra(
       }
       log(`cassandra: applying ${file}`);
       for (const statement of splitCql(text)) await client.execute(statement);
+      await DATA_STEPS[file]?.(client);
       await client.execute(
         `INSERT INTO ${CASSANDRA_MIGRATIONS_TABLE} (version, checksum, applied_at) VALUES (?, ?, ?)`,
         [file, checksum, new Date()],

@@ -12,16 +12,13 @@ import {
   type ContinueWatchingItem,
   type ProgressEntry,
 } from '../../../core/progress.ts';
-import type { TitleSummary } from '../stores/types.ts';
+import { episodeKey, type TitleSummary } from '../stores/types.ts';
 
 type Playable = TitleSummary & { type: 'movie' | 'episode' };
 
 export type Candidate =
   | { kind: 'resume'; itemId: string; title: Playable; entry: ProgressEntry }
   | { kind: 'next'; itemId: string; after: Playable; lastWatchedAt: number };
-
-const nextKey = (t: { seriesId: string | null; seasonNumber: number | null; episodeNumber: number | null }) =>
-  `${t.seriesId}:${t.seasonNumber}:${t.episodeNumber}`;
 
 export function planContinueWatching(
   states: ReadonlyMap<string, ProgressEntry>,
@@ -68,7 +65,7 @@ export function buildContinueWatching(
     const at = c.kind === 'resume' ? c.entry.eventTime : c.lastWatchedAt;
     const hiddenAt = hidden.get(c.itemId);
     if (hiddenAt && hiddenAt.getTime() >= at) continue;
-    const title = c.kind === 'resume' ? c.title : nextEpisodes.get(nextKey(c.after));
+    const title = c.kind === 'resume' ? c.title : nextEpisodes.get(episodeKey(c.after));
     if (!title || title.maturityLevel > maturityLevel) continue;
     const position = c.kind === 'resume' ? c.entry.positionSeconds : 0;
     const duration = c.kind === 'resume' ? c.entry.durationSeconds : (title.durationSeconds ?? 0);

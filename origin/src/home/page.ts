@@ -89,9 +89,9 @@ export async function sharedPart(shelves: Shelves, level: number, language: stri
 }
 
 /**
- * What one profile adds to the shared rows: one PostgreSQL query (its signals) and its progress
- * partition in Cassandra (its hidden items too, only when it has progress); the lists behind its
- * rows come from `Shelves`.
+ * What one profile adds to the shared rows: one PostgreSQL query (its signals) and one read of its
+ * progress partition in Cassandra, hidden items included; the lists behind its rows come from
+ * `Shelves`, title summaries and next episodes from the cached catalog.
  */
 export async function personalPart(
   stores: Stores,

@@ -29,12 +29,14 @@ export async function continueWatchingFor(
   thresholds: CompletionThresholds,
   complete = false,
 ): Promise<{ items: ContinueWatchingItem[]; titles: Map<string, TitleSummary> }> {
-  const stored = complete ? [] : await stores.progress.listForProfile(profile.profileId);
-  // Nothing in progress, nothing to hide: a new profile costs one partition read.
-  const hidden =
-    stored.length === 0 && pending.length === 0
-      ? new Map<string, Date>()
-      : await stores.progress.hiddenItems(profile.profileId);
+  // One read of the profile's partition: its progress with its hidden items, or, when the buffer
+  // knows every state, the hidden items alone (none to look for when nothing is in progress).
+  const { records: stored, hidden } = complete
+    ? {
+        records: [],
+        hidden: pending.length === 0 ? new Map<string, Date>() : await stores.progress.hiddenItems(profile.profileId),
+      }
+    : await stores.progress.listWithHidden(profile.profileId);
   const states = mergeStates(stored, pending);
   const titles = await stores.catalog.titleSummaries([...states.keys()]);
   const candidates = planContinueWatching(states, titles, thresholds);
@@ -49,6 +51,7 @@ export async function continueWatchingFor(
         ]
       : [],
   );
+  // Title summaries and next episodes are kept in memory (stores/cached-catalog.ts): no query once warm.
   const next = await stores.catalog.nextEpisodes(afterRefs);
   for (const summary of next.values()) titles.set(summary.id, summary);
   return { items: buildContinueWatching(candidates, next, hidden, profile.maturityLevel, limit), titles };

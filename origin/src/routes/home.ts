@@ -12,8 +12,8 @@ import { callerProfile } from '../http/middleware.ts';
 
 const HOME_BODY_BYTES = 256 * 1024;
 
-/** `?language=`: the profile's language, for the generic page's language row. */
-const GenericQuery = z.strictObject({ language: LanguageTag.optional() });
+/** `?language=`: the profile's language, for the shared rows' language row. */
+const LanguageQuery = z.strictObject({ language: LanguageTag.optional() });
 
 const homeDoc: OperationSpec = {
   operationId: 'home',
@@ -25,18 +25,6 @@ const homeDoc: OperationSpec = {
   responses: { 200: json(HomePage, 'The rows') },
   problems: BODY_PROBLEMS,
 };
-const genericDoc: OperationSpec = {
-  operationId: 'genericHome',
-  summary: "A generic homepage for the calling profile's maturity level and a language",
-  description:
-    'What a profile with no history and no favourite genres sees: trending, new releases, popular in the language, the strongest genres at the level.',
-  tags: ['internal'],
-  security: ['serviceCredential'],
-  query: GenericQuery,
-  responses: { 200: json(HomePage, 'The shared rows') },
-  problems: ['validation_failed'],
-};
-
 const sharedDoc: OperationSpec = {
   operationId: 'sharedHome',
   summary: "The shared homepage rows of the calling profile's maturity level and a language",
@@ -44,7 +32,7 @@ const sharedDoc: OperationSpec = {
     'Trending, new releases, popular in the language and the strongest genres at the level, each list uncut, with poster variants; the same for every profile of the level and language, computed once per interval. `cache-control: max-age` says how long a copy may be kept.',
   tags: ['internal'],
   security: ['serviceCredential'],
-  query: GenericQuery,
+  query: LanguageQuery,
   responses: {
     200: {
       ...json(HomeShared, 'The shared rows'),
@@ -69,9 +57,8 @@ const personalDoc: OperationSpec = {
 
 /**
  * The shared rows of a level and language (`GET /internal/v1/home/shared`) and a profile's part
- * (`POST /internal/v1/home/personal`), which the edge puts together; the whole personalized page
- * (`POST /internal/v1/home`) and the generic one the edge keeps for
- * when personalization is unavailable (`GET /internal/v1/home/generic`).
+ * (`POST /internal/v1/home/personal`), which the edge puts together; and the whole personalized
+ * page put together here (`POST /internal/v1/home`).
  */
 export const home = new Hono<OriginEnv>()
   .post('/', describeRoute(homeDoc), async (c) => {
@@ -90,7 +77,7 @@ export const home = new Hono<OriginEnv>()
   })
   .get('/shared', describeRoute(sharedDoc), async (c) => {
     const { maturityLevel } = callerProfile(c.get('caller'));
-    const { language } = parseOrThrow(GenericQuery, c.req.query(), 'query');
+    const { language } = parseOrThrow(LanguageQuery, c.req.query(), 'query');
     const { shelves, homeSharedTtlMs = DEFAULT_SHELF_TTL_MS } = c.get('deps');
     const shared = await sharedPart(shelves, maturityLevel, language ?? DEFAULT_LANGUAGE);
     c.header('cache-control', `max-age=${Math.floor(homeSharedTtlMs / 1000)}`);
@@ -103,9 +90,4 @@ export const home = new Hono<OriginEnv>()
     return c.json(
       await breakers.run('personalization', () => personalPart(stores, shelves, profile, query, completion)),
     );
-  })
-  .get('/generic', describeRoute(genericDoc), async (c) => {
-    const { maturityLevel } = callerProfile(c.get('caller'));
-    const { language } = parseOrThrow(GenericQuery, c.req.query(), 'query');
-    return c.json(await genericPage(c.get('deps').shelves, maturityLevel, language ?? DEFAULT_LANGUAGE));
   });

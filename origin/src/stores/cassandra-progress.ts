@@ -5,7 +5,6 @@ import type { ContentType, HistoryRecord, ProgressRecord, ProgressStore } from '
 
 const T = CASSANDRA_TABLES.viewingProgress;
 const H = CASSANDRA_TABLES.watchHistory;
-const HIDDEN = CASSANDRA_TABLES.continueWatchingHidden;
 const COLUMNS =
   'profile_id, title_id, series_id, content_type, position_seconds, duration_seconds, completed, device_id, last_watched_at, tie';
 
@@ -30,6 +29,10 @@ function toRecord(row: cassandra.types.Row): ProgressRecord {
     tie: Number(row['tie'] ?? 0),
   };
 }
+
+/** The partition's hidden items (its static `hidden` map), as a row of it carries them. */
+const hiddenOf = (row: cassandra.types.Row | undefined): Map<string, Date> =>
+  new Map(Object.entries((row?.['hidden'] ?? {}) as Record<string, Date>));
 
 function toHistory(row: cassandra.types.Row): HistoryRecord {
   return {
@@ -61,6 +64,25 @@ export function cassandraProgressStore(client: cassandra.Client): ProgressStore 
   const insert = `INSERT INTO ${T} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
   const insertHistory = `INSERT INTO ${H} (profile_id, watched_at, title_id, series_id, content_type) VALUES (?, ?, ?, ?, ?)`;
   const idempotent = { prepare: true, isIdempotent: true } as const;
+  /** The whole partition, paged so a long history never loads in one response. */
+  async function listPartition(profileId: string, withHidden: boolean) {
+    const records: ProgressRecord[] = [];
+    let hidden = new Map<string, Date>();
+    let pageState: string | undefined;
+    do {
+      const rs = await client.execute(
+        `SELECT ${COLUMNS}${withHidden ? ', hidden' : ''} FROM ${T} WHERE profile_id = ?`,
+        [profileId],
+        { ...idempotent, fetchSize: 500, ...(pageState ? { pageState } : {}) },
+      );
+      if (withHidden && !pageState) hidden = hiddenOf(rs.first());
+      // A partition holding hidden items and no progress answers one row without a title.
+      for (const row of rs.rows) if (row['title_id'] !== null) records.push(toRecord(row));
+      pageState = rs.pageState ?? undefined;
+    } while (pageState);
+    records.sort((a, b) => b.lastWatchedAt.getTime() - a.lastWatchedAt.getTime() || b.tie - a.tie);
+    return { records, hidden };
+  }
   return {
     async upsert(records) {
       const params = (r: ProgressRecord) => [
@@ -99,35 +121,25 @@ export function cassandraProgressStore(client: cassandra.Client): ProgressStore 
       return row ? toRecord(row) : null;
     },
     async listForProfile(profileId) {
-      const rows: ProgressRecord[] = [];
-      // Pages through the partition so a long history never loads in one response.
-      let pageState: string | undefined;
-      do {
-        const rs = await client.execute(`SELECT ${COLUMNS} FROM ${T} WHERE profile_id = ?`, [profileId], {
-          ...idempotent,
-          fetchSize: 500,
-          ...(pageState ? { pageState } : {}),
-        });
-        for (const row of rs.rows) rows.push(toRecord(row));
-        pageState = rs.pageState ?? undefined;
-      } while (pageState);
-      return rows.sort((a, b) => b.lastWatchedAt.getTime() - a.lastWatchedAt.getTime() || b.tie - a.tie);
+      return (await listPartition(profileId, false)).records;
     },
     async hide(profileId, itemId, at) {
       await client.execute(
-        `INSERT INTO ${HIDDEN} (profile_id, item_id, hidden_at) VALUES (?, ?, ?) USING TIMESTAMP ?`,
-        [profileId, itemId, at, BigInt(at.getTime()) * 1000n],
+        `UPDATE ${T} USING TIMESTAMP ? SET hidden[?] = ? WHERE profile_id = ?`,
+        [BigInt(at.getTime()) * 1000n, itemId, at, profileId],
         idempotent,
       );
     },
     async hiddenItems(profileId) {
+      // The static part of the partition alone.
       const rs = await client.execute(
-        `SELECT item_id, hidden_at FROM ${HIDDEN} WHERE profile_id = ?`,
+        `SELECT DISTINCT profile_id, hidden FROM ${T} WHERE profile_id = ?`,
         [profileId],
         idempotent,
       );
-      return new Map(rs.rows.map((r) => [String(r['item_id']), r['hidden_at'] as Date]));
+      return hiddenOf(rs.first());
     },
+    listWithHidden: (profileId) => listPartition(profileId, true),
     async recordHistory(records) {
       await Promise.all(
         groupByProfile(records).map((group) =>

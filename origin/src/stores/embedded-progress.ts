@@ -116,6 +116,21 @@ export function embeddedProgressStore(sql: postgres.Sql): ProgressStore {
         WHERE profile_id = ${profileId} AND expires_at > now()`;
       return new Map(rows.map((r) => [r.item_id, r.hidden_at]));
     },
+    async listWithHidden(profileId) {
+      // One query, as Cassandra's one partition read: the hidden items (an aggregate, one row
+      // even when there are none) beside every progress row.
+      const rows = await sql<(Partial<Row> & { hidden: Record<string, string> })[]>`
+        SELECT v.*, h.hidden
+        FROM (SELECT coalesce(json_object_agg(item_id, hidden_at), '{}') AS hidden
+              FROM embedded.continue_watching_hidden
+              WHERE profile_id = ${profileId} AND expires_at > now()) h
+        LEFT JOIN embedded.viewing_progress v ON v.profile_id = ${profileId} AND v.expires_at > now()
+        ORDER BY v.last_watched_at DESC, v.tie DESC`;
+      return {
+        records: rows.flatMap((r) => (r.title_id ? [toRecord(r as Row)] : [])),
+        hidden: new Map(Object.entries(rows[0]?.hidden ?? {}).map(([id, at]) => [id, new Date(at)])),
+      };
+    },
     async recordHistory(records) {
       if (records.length === 0) return;
       const rows = records.map((r) => ({

@@ -2,7 +2,7 @@ import type postgres from 'postgres';
 import type { TitleCard, TitleDetail } from '../../../core/catalog.ts';
 import { queryPlaybackSource } from './postgres-playback.ts';
 import type { ArtworkKind } from '../../../core/artwork.ts';
-import type { CatalogStore, PreferenceStore, TitleSummary } from './types.ts';
+import { episodeKey, type CatalogStore, type PreferenceStore, type TitleSummary } from './types.ts';
 
 interface CardRow {
   id: string;
@@ -196,18 +196,28 @@ export function postgresCatalogStore(sql: postgres.Sql): CatalogStore {
       return { titleId, name: title.name, genres: [...title.genres], artwork: [...artwork] };
     },
     async nextEpisodes(refs) {
-      const out = new Map<string, TitleSummary>();
-      // One query per distinct series; a profile has few series in progress at once.
-      for (const ref of refs) {
-        const rows = await sql<SummaryRow[]>`
+      const distinct = [...new Map(refs.map((r) => [episodeKey(r), r])).values()];
+      if (distinct.length === 0) return new Map();
+      // One query for every series in progress: each ref finds its next episode by the
+      // (series_id, season_number, episode_number) order, LIMIT 1 per ref.
+      const rows = await sql<(SummaryRow & { after_series: string; after_season: number; after_episode: number })[]>`
+        SELECT ref.series_id AS after_series, ref.season_number AS after_season,
+               ref.episode_number AS after_episode, n.*
+        FROM unnest(${distinct.map((r) => r.seriesId)}::uuid[], ${distinct.map((r) => r.seasonNumber)}::int[],
+                    ${distinct.map((r) => r.episodeNumber)}::int[]) AS ref(series_id, season_number, episode_number)
+        CROSS JOIN LATERAL (
           ${summarySelect(sql)}
-          WHERE t.type = 'episode' AND t.series_id = ${ref.seriesId}
-            AND (t.season_number, t.episode_number) > (${ref.seasonNumber}, ${ref.episodeNumber})
+          WHERE t.type = 'episode' AND t.series_id = ref.series_id
+            AND (t.season_number, t.episode_number) > (ref.season_number, ref.episode_number)
           ORDER BY t.season_number, t.episode_number
-          LIMIT 1`;
-        if (rows[0]) out.set(`${ref.seriesId}:${ref.seasonNumber}:${ref.episodeNumber}`, toSummary(rows[0]));
-      }
-      return out;
+          LIMIT 1
+        ) n`;
+      return new Map(
+        rows.map((r) => [
+          episodeKey({ seriesId: r.after_series, seasonNumber: r.after_season, episodeNumber: r.after_episode }),
+          toSummary(r),
+        ]),
+      );
     },
   };
 }

@@ -157,6 +157,8 @@ export interface ProgressStore {
   hide(profileId: string, itemId: string, at: Date): Promise<void>;
   /** Hidden items of a profile and when each was hidden. */
   hiddenItems(profileId: string): Promise<Map<string, Date>>;
+  /** `listForProfile` and `hiddenItems` together, in one read (Continue Watching needs both). */
+  listWithHidden(profileId: string): Promise<{ records: ProgressRecord[]; hidden: Map<string, Date> }>;
   /** Records completions; recording one twice (same title and time) keeps one entry. */
   recordHistory(records: readonly HistoryRecord[]): Promise<void>;
   /** Watch history, newest first. */
@@ -207,6 +209,20 @@ export interface TitleSummary {
   genres: string[];
 }
 
+/** An episode by its place in its series. */
+export interface EpisodeRef {
+  seriesId: string;
+  seasonNumber: number;
+  episodeNumber: number;
+}
+
+/** The key of an episode's place (`nextEpisodes` answers by it). */
+export const episodeKey = (r: {
+  seriesId: string | null;
+  seasonNumber: number | null;
+  episodeNumber: number | null;
+}): string => `${r.seriesId}:${r.seasonNumber}:${r.episodeNumber}`;
+
 /** Catalog reads (PostgreSQL in both modes). */
 export interface CatalogStore {
   /** Top-level titles (movies and series) a profile may see, newest first. */
@@ -228,10 +244,11 @@ export interface CatalogStore {
    * `null` for a series, an unknown title, or a title without media.
    */
   playbackSource(id: string): Promise<PlaybackSource | null>;
-  /** The episode after each (series, season, episode), or none at the end of the series. */
-  nextEpisodes(
-    refs: readonly { seriesId: string; seasonNumber: number; episodeNumber: number }[],
-  ): Promise<Map<string, TitleSummary>>;
+  /**
+   * The episode after each (series, season, episode), keyed by `episodeKey` of the ref, or none
+   * at the end of the series; one query for all refs.
+   */
+  nextEpisodes(refs: readonly EpisodeRef[]): Promise<Map<string, TitleSummary>>;
   /** What a title's artwork is drawn from; `null` when there is no such title. */
   artworkSource(titleId: string): Promise<ArtworkSource | null>;
 }

@@ -4,6 +4,7 @@
  * `close` pass through untouched, so readiness and consumers see the dependency as it is.
  */
 import { HttpError } from '../../../core/problem.ts';
+import { isCachedCatalog } from '../stores/cached-catalog.ts';
 import type { Stores } from '../stores/types.ts';
 import type { Breakers } from './breakers.ts';
 import type { Metrics, Service } from './metrics.ts';
@@ -61,7 +62,12 @@ export function guardStores(stores: Stores, metrics: Metrics, breakers: Breakers
     ...stores,
     accounts: wrap('accounts'),
     sessions: wrap('sessions'),
-    catalog: wrap('catalog'),
+    // A cache hit is answered from memory: only misses are store calls (counted, behind the breaker).
+    catalog: isCachedCatalog(stores.catalog)
+      ? stores.catalog.over(
+          guard(stores.catalog.inner, 'catalog', serviceOf('catalog', stores.mode), metrics, breakers),
+        )
+      : wrap('catalog'),
     preferences: wrap('preferences'),
     home: wrap('home'),
     search: wrap('search'),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '../../src/stores/names.ts';
-import type { EventMessage, ProgressRecord, Stores } from '../../src/stores/types.ts';
+import { episodeKey, type EventMessage, type ProgressRecord, type Stores } from '../../src/stores/types.ts';
 import { IMPLEMENTATIONS, storesFor } from './harness.ts';
 
 function record(overrides: Partial<ProgressRecord> = {}): ProgressRecord {
@@ -113,6 +113,45 @@ describe.each(IMPLEMENTATIONS)('%s stores', (impl) => {
       expect(await stores.progress.hiddenItems(profileId)).toEqual(new Map([[item, new Date('2026-11-01T13:00:00Z')]]));
     });
 
+    it('reads progress and hidden items in one call, as listForProfile and hiddenItems answer them', async () => {
+      const profileId = randomUUID();
+      const seriesId = randomUUID();
+      const watched = [1, 2].map((h) => record({ profileId, lastWatchedAt: new Date(Date.UTC(2026, 10, 1, h)) }));
+      await stores.progress.upsert(watched);
+      await stores.progress.hide(profileId, watched[0]!.titleId, new Date('2026-11-01T12:00:00Z'));
+      // A series has no progress of its own: hiding it adds no title to the profile's progress.
+      await stores.progress.hide(profileId, seriesId, new Date('2026-11-01T13:00:00Z'));
+      const both = await stores.progress.listWithHidden(profileId);
+      expect(both).toEqual({
+        records: await stores.progress.listForProfile(profileId),
+        hidden: await stores.progress.hiddenItems(profileId),
+      });
+      expect(both.records.map((r) => r.titleId)).toEqual([watched[1]!.titleId, watched[0]!.titleId]);
+      expect(both.hidden).toEqual(
+        new Map([
+          [watched[0]!.titleId, new Date('2026-11-01T12:00:00Z')],
+          [seriesId, new Date('2026-11-01T13:00:00Z')],
+        ]),
+      );
+      expect(await stores.progress.get(profileId, seriesId)).toBeNull();
+    });
+
+    it('keeps an item hidden when its progress is written again, and a profile with neither reads empty', async () => {
+      const profileId = randomUUID();
+      const r = record({ profileId });
+      await stores.progress.hide(profileId, r.titleId, new Date('2026-11-01T12:00:00Z'));
+      expect(await stores.progress.listWithHidden(profileId)).toEqual({
+        records: [],
+        hidden: new Map([[r.titleId, new Date('2026-11-01T12:00:00Z')]]),
+      });
+      await stores.progress.upsert([r]);
+      expect(await stores.progress.listWithHidden(profileId)).toEqual({
+        records: [r],
+        hidden: new Map([[r.titleId, new Date('2026-11-01T12:00:00Z')]]),
+      });
+      expect(await stores.progress.listWithHidden(randomUUID())).toEqual({ records: [], hidden: new Map() });
+    });
+
     it('keeps one history entry per completion time and pages newest first', async () => {
       const profileId = randomUUID();
       const base = Date.parse('2026-10-01T00:00:00Z');
@@ -189,6 +228,34 @@ describe.each(IMPLEMENTATIONS)('%s stores', (impl) => {
       } finally {
         await sub.stop();
       }
+    });
+  });
+
+  describe('catalog', () => {
+    it('finds the episode after each of several, none after the last, in one call', async () => {
+      const { items } = await stores.catalog.listTitles({ type: 'series', maxMaturityLevel: 1000, limit: 50 });
+      const details = await Promise.all(items.map((s) => stores.catalog.titleDetail(s.id)));
+      const episodes = details.flatMap((d) =>
+        (d?.seasons ?? []).flatMap((season) =>
+          season.episodes.map((e) => ({
+            id: e.id,
+            ref: { seriesId: d!.id, seasonNumber: season.seasonNumber, episodeNumber: e.episodeNumber },
+          })),
+        ),
+      );
+      const seriesIds = new Set(episodes.map((e) => e.ref.seriesId));
+      expect(seriesIds.size).toBeGreaterThan(1);
+      // Episodes come in series order: each one's next is the following entry of the same series.
+      const expected = new Map(
+        episodes.flatMap((e, i) => {
+          const after = episodes[i + 1];
+          return after && after.ref.seriesId === e.ref.seriesId ? [[episodeKey(e.ref), after.id]] : [];
+        }),
+      );
+      const refs = [...episodes.map((e) => e.ref), episodes[0]!.ref];
+      const next = await stores.catalog.nextEpisodes(refs);
+      expect(new Map([...next].map(([k, v]) => [k, v.id]))).toEqual(expected);
+      expect(await stores.catalog.nextEpisodes([])).toEqual(new Map());
     });
   });
 

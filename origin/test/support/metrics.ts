@@ -18,3 +18,15 @@ export function sample(text: string, name: string, labels: Record<string, string
   }
   return undefined;
 }
+
+/** Calls per `service:store.method` so far, from the origin's `store_call_duration_seconds` histogram. */
+export async function storeCalls(origin: TestOrigin, operatorKey: string): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const m of (await scrape(origin, operatorKey)).matchAll(
+    /^store_call_duration_seconds_count\{([^}]*)\}\s+(\S+)$/gm,
+  )) {
+    const label = (k: string) => new RegExp(`${k}="([^"]*)"`).exec(m[1]!)?.[1];
+    calls.set(`${label('service')}:${label('store')}.${label('method')}`, Number(m[2]));
+  }
+  return calls;
+}
