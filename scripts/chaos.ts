@@ -28,8 +28,16 @@ import { killAndWait, killTree, startOrigin, type OriginProcess } from './chaos/
 import { NO_FAULTS, startProxy } from './chaos/proxy.ts';
 import { clusterDown, clusterStatus, clusterUp } from './stack/cluster.ts';
 import { errorMessage } from './stack/errors.ts';
-import { consumerLag, readEvents, readHistory, readProgress } from './chaos/stores.ts';
-import { formatReport, Ledger, passed, verdict, type FaultRecord, type Key } from './chaos/verdict.ts';
+import { consumerLag, pool, readEvents, readHistory, readProgress } from './chaos/stores.ts';
+import {
+  formatReport,
+  Ledger,
+  passed,
+  verdict,
+  type FaultRecord,
+  type Key,
+  type StoredState,
+} from './chaos/verdict.ts';
 import { freePort, startEdge, type EdgeProcess } from './edge-process.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -78,6 +86,7 @@ async function main(): Promise<number> {
       `${LOAD.profiles} profiles × ${LOAD.titlesPerProfile} titles at ${LOAD.rate} heartbeats/s, flush every ${FLUSH_INTERVAL_MS} ms`,
   );
   const runDir = await mkdtemp(path.join(tmpdir(), 'edgeflix-chaos-'));
+  let ok = false;
   try {
     const db = await freshDatabase(stack.DATABASE_URL, 'chaos');
     if (!KEEP) cleanup.push(() => db.drop());
@@ -138,6 +147,7 @@ async function main(): Promise<number> {
     cleanup.unshift(() => proxy.close());
 
     const persistTo = path.join(runDir, 'wrangler');
+    const edgeLog = path.join(runDir, 'edge.log');
     const edgePort = await freePort();
     const launchEdge = () =>
       startEdge({
@@ -154,13 +164,13 @@ async function main(): Promise<number> {
           PROGRESS_FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
         },
         persistTo,
-        stdio: 'ignore',
+        logFile: edgeLog,
         readyTimeoutMs: 180_000,
         healthAttemptTimeoutMs: 10_000,
       });
     let edge: EdgeProcess = await launchEdge();
     cleanup.unshift(() => edge.stop());
-    say(`origin ${origin.url} (log ${originLog}), proxy ${proxy.url}, edge ${edge.url}`);
+    say(`origin ${origin.url} (log ${originLog}), proxy ${proxy.url}, edge ${edge.url} (log ${edgeLog})`);
 
     const ledger = new Ledger();
     const profiles = await makeProfiles(keys.signingJwk, TEST_TOKEN_SETTINGS, LOAD);
@@ -171,10 +181,23 @@ async function main(): Promise<number> {
 
     /** Reads every stored state of some profiles, feeding the regression check on Cassandra. */
     const readStored = async (ids: readonly string[]) => {
-      const stored = await readProgress(cql, ids);
-      const at = Date.now();
-      for (const [key, state] of stored) ledger.recordRead(key, 'cassandra', state, at);
-      return stored;
+      const out = new Map<Key, StoredState>();
+      // One partition at a time, each compared with what reads finished before it was sent: the
+      // sampler and a drain read at once, and a batch held up by a slow node finishes late.
+      await pool(ids, 16, async (profileId) => {
+        const floors = new Map(
+          [...ledger.keys.keys()]
+            .filter((key) => key.startsWith(profileId))
+            .map((key) => [key, ledger.seenState(key, 'cassandra')]),
+        );
+        const stored = await readProgress(cql, [profileId]);
+        const at = Date.now();
+        for (const [key, state] of stored) {
+          ledger.recordRead(key, 'cassandra', state, at, { seenBefore: floors.get(key) ?? null });
+          out.set(key, state);
+        }
+      });
+      return out;
     };
     /** Waits until Cassandra holds every target; the time it took, or null past the timeout. */
     const drain = async (targets: Map<Key, number>, timeoutMs: number): Promise<number | null> => {
@@ -325,11 +348,14 @@ async function main(): Promise<number> {
     const reportFile = path.join(tmpdir(), `edgeflix-chaos-report-${Date.now()}.txt`);
     await writeFile(reportFile, report.join('\n') + '\n');
     say(`report also in ${reportFile}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
-    return passed({ ledger, verdict: result, faults }) ? 0 : 1;
+    ok = passed({ ledger, verdict: result, faults });
+    return ok ? 0 : 1;
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
     if (cluster?.stopAfter) await clusterDown((line) => say(`cluster: ${line}`));
-    if (!KEEP) await rm(runDir, { recursive: true, force: true });
+    // A failed run keeps its folder: the origin's and the edge's logs say what went wrong.
+    if (!KEEP && ok) await rm(runDir, { recursive: true, force: true });
+    else say(`run folder kept: ${runDir} (origin.log, edge.log)`);
   }
 }
 

@@ -3,6 +3,7 @@
  * benchmarks and browser tests. Secrets go in through an env file, never on the command line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,8 +27,9 @@ export interface EdgeOptions {
   /** Extra vars over wrangler.toml's (e.g. PROGRESS_FLUSH_INTERVAL_MS). */
   vars?: Record<string, string>;
   persistTo: string;
-  /** Where wrangler's output goes (default: inherited). */
+  /** Where wrangler's output goes (default: inherited); `logFile` appends it to a file instead. */
   stdio?: 'inherit' | 'ignore';
+  logFile?: string;
   readyTimeoutMs?: number;
   /** How long one readiness probe may take (default 1 s). */
   healthAttemptTimeoutMs?: number;
@@ -113,10 +115,16 @@ export async function startEdge(options: EdgeOptions): Promise<EdgeProcess> {
     ],
     {
       cwd: root,
-      stdio: options.stdio ?? 'inherit',
+      stdio: options.logFile ? ['ignore', 'pipe', 'pipe'] : (options.stdio ?? 'inherit'),
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', ...options.processEnv },
     },
   );
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('exit', () => log.end());
+  }
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
     // A child killed by a signal has a signalCode and no exitCode: it has exited all the same.

@@ -204,6 +204,7 @@ export class Load {
     const stream = this.#streams[Math.floor(Math.random() * this.#streams.length)]!;
     const ackedBefore = this.ledger.ackedEventTime(stream.key);
     if (ackedBefore === undefined) return;
+    const seenBefore = this.ledger.seenState(stream.key, 'edge');
     try {
       const res = await fetch(`${this.#edgeUrl}/v1/progress/${stream.title.id}`, {
         headers: { authorization: `Bearer ${stream.profile.token}` },
@@ -212,13 +213,10 @@ export class Load {
       if (res.status === 404) {
         await res.body?.cancel();
         // Nothing shown for a title whose heartbeat was acknowledged before the read: as far back as it goes.
-        this.ledger.recordRead(
-          stream.key,
-          'edge',
-          { eventTime: 0, tie: 0, positionSeconds: 0 },
-          Date.now(),
+        this.ledger.recordRead(stream.key, 'edge', { eventTime: 0, tie: 0, positionSeconds: 0 }, Date.now(), {
           ackedBefore,
-        );
+          seenBefore,
+        });
         return;
       }
       if (res.status !== 200) {
@@ -231,7 +229,7 @@ export class Load {
         'edge',
         { eventTime: Date.parse(view.lastWatchedAt), tie: 0, positionSeconds: view.positionSeconds },
         Date.now(),
-        ackedBefore,
+        { ackedBefore, seenBefore },
       );
     } catch {
       // the edge is down (a fault): nothing read

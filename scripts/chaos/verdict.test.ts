@@ -117,6 +117,20 @@ describe('Ledger.recordRead', () => {
     expect(ledger.regressions).toMatchObject([{ source: 'edge', against: 'earlier_read' }]);
   });
 
+  it('does not flag a read that was in flight while a later-sent read showed more', () => {
+    const ledger = ledgerWith([[hb(1000), true]]);
+    const sentFirst = ledger.seenState(K, 'cassandra');
+    ledger.recordRead(K, 'cassandra', { eventTime: 2000, tie: 0, positionSeconds: 200 }, 2, {
+      seenBefore: ledger.seenState(K, 'cassandra'),
+    });
+    ledger.recordRead(K, 'cassandra', { eventTime: 1000, tie: 0, positionSeconds: 100 }, 3, { seenBefore: sentFirst });
+    expect(ledger.regressions).toHaveLength(0);
+    ledger.recordRead(K, 'cassandra', { eventTime: 1000, tie: 0, positionSeconds: 100 }, 4, {
+      seenBefore: ledger.seenState(K, 'cassandra'),
+    });
+    expect(ledger.regressions).toMatchObject([{ source: 'cassandra', against: 'earlier_read' }]);
+  });
+
   it('flags a read older than a 202 received before it was sent, and not one sent before that 202', () => {
     const a = hb(1000);
     const b = hb(2000);
@@ -124,9 +138,9 @@ describe('Ledger.recordRead', () => {
       [a, true],
       [b, true],
     ]);
-    ledger.recordRead(K, 'edge', { eventTime: 1000, tie: 0, positionSeconds: 100 }, 1, 1000);
+    ledger.recordRead(K, 'edge', { eventTime: 1000, tie: 0, positionSeconds: 100 }, 1, { ackedBefore: 1000 });
     expect(ledger.regressions).toHaveLength(0);
-    ledger.recordRead(K, 'edge', { eventTime: 1000, tie: 0, positionSeconds: 100 }, 2, 2000);
+    ledger.recordRead(K, 'edge', { eventTime: 1000, tie: 0, positionSeconds: 100 }, 2, { ackedBefore: 2000 });
     expect(ledger.regressions).toMatchObject([{ against: 'acknowledged' }]);
   });
 });

@@ -101,16 +101,30 @@ export class Ledger {
     return this.keys.get(key)?.latestAcked?.eventTime;
   }
 
+  /** What reads of `source` had shown of a key so far: take it when a read is sent, for `recordRead`. */
+  seenState(key: Key, source: string): ObservedState | null {
+    return this.keys.get(key)?.seen.get(source) ?? null;
+  }
+
   /**
    * A state a read returned (`source`: `edge` for GET /v1/progress, `cassandra` for the table).
    * `ackedBefore`: the key's latest acknowledged event time when the read was sent; an edge read
-   * must show at least that (the buffer merges what it has not flushed yet).
+   * must show at least that (the buffer merges what it has not flushed yet). `seenBefore`: what
+   * earlier reads had shown when this one was sent (`seenState`). A read is only compared with
+   * reads that had finished before it was sent: two reads in flight at once may finish in either
+   * order, and the one sent first may see less. Without it, with every read recorded so far.
    */
-  recordRead(key: Key, source: string, seen: ObservedState, at: number, ackedBefore?: number): void {
+  recordRead(
+    key: Key,
+    source: string,
+    seen: ObservedState,
+    at: number,
+    { ackedBefore, seenBefore }: { ackedBefore?: number | undefined; seenBefore?: ObservedState | null } = {},
+  ): void {
     const ledger = this.keys.get(key);
     if (!ledger) return;
     this.reads += 1;
-    const before = ledger.seen.get(source);
+    const before = seenBefore === undefined ? ledger.seen.get(source) : (seenBefore ?? undefined);
     if (before && older(seen, before)) {
       this.regressions.push({ key, source, against: 'earlier_read', seen, before, at });
     } else if (before && seen.eventTime === before.eventTime && seen.positionSeconds < before.positionSeconds) {
@@ -127,7 +141,8 @@ export class Ledger {
         at,
       });
     }
-    if (!before || older(before, seen)) ledger.seen.set(source, seen);
+    const latest = ledger.seen.get(source);
+    if (!latest || older(latest, seen)) ledger.seen.set(source, seen);
   }
 
   /** Keys whose latest acknowledged heartbeat the stored state does not yet hold (for drain timing). */
