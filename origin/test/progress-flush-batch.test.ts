@@ -129,12 +129,12 @@ describe('flush batch', () => {
 
   it('refuses a part whose profile belongs to another account, and commits the others', async () => {
     const foreign = part([entry(t.movie, 500)]);
-    intercept(
-      origin.deps.stores.accounts,
-      'profileOwner',
-      (owner) => async (profileId) =>
-        profileId === foreign.profileId ? randomUUID() : owner.call(origin.deps.stores.accounts, profileId),
-    );
+    const { accounts } = origin.deps.stores;
+    intercept(accounts, 'profileOwners', (owners) => async (profileIds) => {
+      const known = await owners.call(accounts, profileIds);
+      if (profileIds.includes(foreign.profileId)) known.set(foreign.profileId, randomUUID());
+      return known;
+    });
     const own = part([entry(t.movie, 500)]);
     const answer = await results([foreign, own]);
     expect(answer[0]).toMatchObject({ batchId: foreign.batchId, error: 'forbidden' });

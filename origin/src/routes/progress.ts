@@ -124,17 +124,17 @@ export const progress = new Hono<OriginEnv>()
     const lag = oldestAgeSeconds(entries, now);
     if (lag !== null) metrics.progressFlushLag.observe(lag);
     // One catalog lookup for every title of every part (cached in memory: stores/cached-catalog.ts);
-    // owners as the credential check would have checked them, one part at a time.
+    // owners as the credential check would have checked each part's, in one query for those not remembered.
     const [titles, owners] = await Promise.all([
       stores.catalog.titleSummaries([...new Set(entries.map((e) => e.titleId))]),
-      Promise.all(parts.map((p) => profileOwners.ownerOf(p.profileId))),
+      profileOwners.ownersOf(parts.map((p) => p.profileId)),
     ]);
     const written = metrics.progressWrite.startTimer();
     // One commit part per part, so each is answered by its own outcome (progress/group-commit.ts).
     const results = await Promise.all(
-      parts.map(async (p, i): Promise<FlushPartResult> => {
-        const owner = owners[i];
-        if (owner !== null && owner !== undefined && owner !== p.accountId) {
+      parts.map(async (p): Promise<FlushPartResult> => {
+        const owner = owners.get(p.profileId) ?? null;
+        if (owner !== null && owner !== p.accountId) {
           log.error('progress_part_refused', {
             requestId: c.get('requestId'),
             profileId: p.profileId,
