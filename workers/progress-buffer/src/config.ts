@@ -3,8 +3,8 @@ import { completionThresholds } from '../../../core/progress.ts';
 
 /**
  * Default flush interval. Players send a heartbeat every 10 s, so five minutes coalesce about 30
- * heartbeats per title into one Cassandra write and one event, and the origin sees one request per
- * watching profile per five minutes; pauses, stops, completions and title switches flush at once
+ * heartbeats per title into one Cassandra write and one event, and the origin sees one flush per
+ * watching profile per five minutes (many of them per request, through a flush relay); pauses, stops, completions and title switches flush at once
  * (flush-policy.ts). The delay is invisible to the viewer: the profile's reads go through its buffer.
  */
 export const DEFAULT_FLUSH_INTERVAL_MS = 300_000;
