@@ -79,7 +79,7 @@ const storedDoc: OperationSpec = {
   problems: BODY_PROBLEMS,
 };
 
-/** The progress buffer's flush target, what it learns from, and reads that merge its unflushed states. */
+/** Where buffers flush (themselves, or through a relay), what they learn from, and reads that merge their states. */
 export const progress = new Hono<OriginEnv>()
   .post('/flush', describeRoute(flushDoc), async (c) => {
     const owner = callerProfile(c.get('caller'));
