@@ -176,6 +176,57 @@ export const FlushResponse = z.strictObject({
 });
 export type FlushResponse = z.infer<typeof FlushResponse>;
 
+/** Most parts (one profile's flush each) in one flush batch of the flush relay. */
+export const MAX_BATCH_PARTS = 500;
+/** Most entries over all the parts of one flush batch: bounds its body (~750 KB at worst) and its commit. */
+export const MAX_BATCH_ENTRIES = 2_000;
+
+/** One profile's flush inside a batch: a FlushRequest plus the ids its own credential would have named. */
+export const FlushPart = z.strictObject({
+  batchId: FlushRequest.shape.batchId,
+  accountId: uuid,
+  profileId: uuid,
+  entries: FlushRequest.shape.entries,
+});
+export type FlushPart = z.infer<typeof FlushPart>;
+
+/**
+ * POST /internal/v1/progress/flush-batch: many profiles' flushes, sent together by the flush relay
+ * (workers/flush-relay). At most one part per profile: two would race for the same partition, and
+ * the relay never puts a profile's second flush in the batch that carries its first.
+ */
+export const FlushBatchRequest = z.strictObject({
+  parts: z
+    .array(FlushPart)
+    .min(1)
+    .max(MAX_BATCH_PARTS)
+    .refine((parts) => parts.reduce((n, p) => n + p.entries.length, 0) <= MAX_BATCH_ENTRIES, {
+      message: `must carry at most ${MAX_BATCH_ENTRIES} entries in all`,
+    })
+    .refine((parts) => new Set(parts.map((p) => p.profileId)).size === parts.length, {
+      message: 'must name each profile at most once',
+    }),
+});
+export type FlushBatchRequest = z.infer<typeof FlushBatchRequest>;
+
+/**
+ * Why one part of a batch was not acknowledged. `unavailable`: its write or its events failed (retry
+ * later); `forbidden`: its profile belongs to another account than the part names (a bug; never retried into success).
+ */
+export const FLUSH_PART_ERRORS = ['unavailable', 'forbidden'] as const;
+export type FlushPartError = (typeof FLUSH_PART_ERRORS)[number];
+
+/** The outcome of one part: its FlushResponse, or why it failed; the others are not affected. */
+export const FlushPartResult = z.union([
+  FlushResponse.extend({ batchId: FlushPart.shape.batchId }),
+  z.strictObject({ batchId: FlushPart.shape.batchId, error: z.enum(FLUSH_PART_ERRORS), detail: z.string() }),
+]);
+export type FlushPartResult = z.infer<typeof FlushPartResult>;
+
+/** The answer to a flush batch: one result per part, in the order of the parts. */
+export const FlushBatchResponse = z.strictObject({ results: z.array(FlushPartResult).max(MAX_BATCH_PARTS) });
+export type FlushBatchResponse = z.infer<typeof FlushBatchResponse>;
+
 /** POST /internal/v1/progress/query: stored progress of some titles, merged with buffered states. */
 export const ProgressQuery = z.strictObject({
   titleIds: z.array(uuid).min(1).max(100),

@@ -10,6 +10,8 @@
  */
 import { z } from 'zod';
 
+export { shardOf } from './shard.ts';
+
 export const TIERS = ['browse', 'playbackStart', 'progressUpdate', 'search', 'auth'] as const;
 export type Tier = (typeof TIERS)[number];
 
@@ -204,16 +206,6 @@ function expandIpv6(ip: string): string[] | undefined {
   const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
   if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
   return groups.map((g) => parseInt(g, 16).toString(16));
-}
-
-/** FNV-1a (32-bit) of a key: spreads keys over shards; not a secret, only an even spread. */
-export function shardOf(key: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % shards;
 }
 
 /** The rate-limit response headers: the seed's `X-RateLimit-*` and the IETF draft's fields. */

@@ -45,7 +45,7 @@ export function createApp(origin: OriginDeps): Hono<OriginEnv> {
     metrics,
     breakers,
     seenCredentials: new SeenCredentials(),
-    profileOwners: new ProfileOwners((profileId) => stores.accounts.profileOwner(profileId)),
+    profileOwners: new ProfileOwners((profileIds) => stores.accounts.profileOwners(profileIds)),
     shelves: createShelves(stores.home, { ttlMs: origin.homeSharedTtlMs ?? DEFAULT_SHELF_TTL_MS }),
     progressCommits: progressCommitter(stores),
   };

@@ -21,7 +21,10 @@ export const NO_FAULTS: ProxyFaults = { delayMs: () => 0, dropBefore: 0, dropAft
 export interface ChaosProxy {
   url: string;
   faults: ProxyFaults;
-  /** Flush requests by outcome: the status passed on, `reset`, `dropped_before`, `dropped_after`, `edge_gave_up`. */
+  /**
+   * Flush requests by outcome: the status passed on, `reset`, `dropped_before`, `dropped_after`,
+   * `edge_gave_up`. Buffers flush through flush relays, so one request may carry many profiles' flushes.
+   */
   readonly flushes: Record<string, number>;
   readonly other: Record<string, number>;
   /** Flush requests forwarded to the origin and not answered yet. */
@@ -29,7 +32,8 @@ export interface ChaosProxy {
   close(): Promise<void>;
 }
 
-const FLUSH_PATH = '/internal/v1/progress/flush';
+/** A buffer's own flush route and its relay's, which carries many buffers' flushes. */
+const FLUSH_PATHS = new Set(['/internal/v1/progress/flush', '/internal/v1/progress/flush-batch']);
 
 export async function startProxy(target: string, random: () => number = Math.random): Promise<ChaosProxy> {
   const to = new URL(target);
@@ -55,7 +59,7 @@ export async function startProxy(target: string, random: () => number = Math.ran
     },
   };
   const server = http.createServer((req, res) => {
-    const isFlush = req.url === FLUSH_PATH;
+    const isFlush = FLUSH_PATHS.has(req.url ?? '');
     const counts = isFlush ? flushes : other;
     let settled = false;
     const count = (outcome: string) => {

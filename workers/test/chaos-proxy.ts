@@ -14,6 +14,12 @@
  * the origin finish, then drops the connection (the origin did the work, the caller never hears of
  * it); `fake-ack` answers a flush with "all acknowledged" without forwarding (an origin that
  * accepts anything, for filling a buffer with flushed titles the catalog does not have).
+ *
+ * A flush relay's batch (`/internal/v1/progress/flush-batch`) names no profile in its credential:
+ * its profiles are those of its parts, and a rule armed for any of them applies to the whole
+ * request, as a failing origin would fail it; the request is logged for each of them. `fake-ack`
+ * acknowledges only the parts of the rule's profile and answers the others `unavailable`, so their
+ * buffers retry them rather than believe them written.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +27,25 @@ import type { ChaosRule, SeenRequest } from './chaos-rules.ts';
 
 const CONTROL = '/__chaos';
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+const FLUSH_BATCH_PATH = '/internal/v1/progress/flush-batch';
+
+interface BatchPart {
+  batchId: string;
+  profileId: string;
+  entries: unknown[];
+}
+
+/** The parts of a flush batch, or none for any other request. */
+function batchParts(path: string, body: Buffer): BatchPart[] {
+  if (path !== FLUSH_BATCH_PATH) return [];
+  try {
+    const { parts } = JSON.parse(body.toString('utf8')) as { parts?: unknown };
+    return Array.isArray(parts) ? (parts as BatchPart[]) : [];
+  } catch {
+    return [];
+  }
+}
 
 function pidOf(authorization: string | undefined): string | undefined {
   const payload = authorization?.split('.')[1];
@@ -45,10 +70,12 @@ export async function startChaosProxy(target: string): Promise<{ url: string; cl
   // By exact path, for calls no profile is named on (a playback source, a media playlist's lookups).
   const perPath = new Map<string, number>();
 
-  function take(pid: string | undefined, path: string): ChaosRule | undefined {
+  function take(pids: string[], path: string): ChaosRule | undefined {
     const rule = rules.find(
       (r) =>
-        r.failNext > 0 && (r.pid === undefined || r.pid === pid) && (r.path === undefined || path.startsWith(r.path)),
+        r.failNext > 0 &&
+        (r.pid === undefined || pids.includes(r.pid)) &&
+        (r.path === undefined || path.startsWith(r.path)),
     );
     if (rule) rule.failNext -= 1;
     rules = rules.filter((r) => r.failNext > 0);
@@ -101,16 +128,20 @@ export async function startChaosProxy(target: string): Promise<{ url: string; cl
       const url = new URL(req.url ?? '/', 'http://proxy');
       if (url.pathname.startsWith(CONTROL)) return control(req, res, url);
       const body = await readBody(req);
-      const pid = pidOf(req.headers.authorization);
+      const parts = batchParts(url.pathname, body);
+      const credentialPid = pidOf(req.headers.authorization);
+      const pids = [...(credentialPid ? [credentialPid] : []), ...parts.map((p) => p.profileId)];
       perPath.set(url.pathname, (perPath.get(url.pathname) ?? 0) + 1);
-      const rule = take(pid, url.pathname);
+      const rule = take(pids, url.pathname);
+      const requestId = req.headers['x-request-id'];
       const entry: SeenRequest = {
         method: req.method ?? 'GET',
         path: url.pathname,
+        requestId: typeof requestId === 'string' ? requestId : null,
         chaos: rule?.mode ?? null,
         status: null,
       };
-      if (pid) seen.set(pid, [...(seen.get(pid) ?? []), entry].slice(-500));
+      for (const pid of pids) seen.set(pid, [...(seen.get(pid) ?? []), entry].slice(-500));
       if (rule?.mode === 'status') {
         const status = rule.status ?? 503;
         entry.status = status;
@@ -119,10 +150,22 @@ export async function startChaosProxy(target: string): Promise<{ url: string; cl
         return;
       }
       if (rule?.mode === 'fake-ack') {
-        const { entries } = JSON.parse(body.toString('utf8')) as { entries: unknown[] };
+        const faked =
+          url.pathname === FLUSH_BATCH_PATH
+            ? {
+                results: parts.map((p) =>
+                  rule.pid === undefined || p.profileId === rule.pid
+                    ? { batchId: p.batchId, acknowledged: p.entries.length, dropped: [] }
+                    : { batchId: p.batchId, error: 'unavailable', detail: 'chaos proxy' },
+                ),
+              }
+            : {
+                acknowledged: (JSON.parse(body.toString('utf8')) as { entries: unknown[] }).entries.length,
+                dropped: [],
+              };
         entry.status = 200;
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ acknowledged: entries.length, dropped: [] }));
+        res.end(JSON.stringify(faked));
         return;
       }
       if (rule?.mode === 'reset') return void req.socket.destroy();

@@ -14,6 +14,8 @@ export interface ChaosRule {
 export interface SeenRequest {
   method: string;
   path: string;
+  /** Its `x-request-id`: one origin request seen by several profiles (a relay's batch) has one id. */
+  requestId: string | null;
   chaos: ChaosMode | null;
   status: number | null;
 }

@@ -2,6 +2,8 @@
 import { env } from 'cloudflare:workers';
 import type { Heartbeat, ProgressEntry, ProgressView } from '../../core/progress.ts';
 import { importUserTokenSigner, signServiceToken, signUserToken, type Identity } from '../../core/tokens.ts';
+import { flushRelayShards } from '../progress-buffer/src/config.ts';
+import { relayName } from '../progress-buffer/src/flush.ts';
 import type { ChaosRule, SeenRequest } from './chaos-rules.ts';
 
 export interface SeededTitle {
@@ -48,6 +50,22 @@ export function bufferFor(owner: Identity) {
   return env.PROGRESS_BUFFER.get(env.PROGRESS_BUFFER.idFromName(owner.profileId));
 }
 
+/** The flush relay the owner's buffer flushes through (named as the buffer names it). */
+export function relayFor(owner: Pick<Identity, 'profileId'>) {
+  return env.FLUSH_RELAY.get(env.FLUSH_RELAY.idFromName(relayName(owner.profileId, flushRelayShards(env))));
+}
+
+/** `n` new owners whose buffers flush through the same relay as `profileId` (a new one's, if not given). */
+export function ownersOnOneRelay(n: number, profileId = crypto.randomUUID()): Identity[] {
+  const shards = flushRelayShards(env);
+  const owners: Identity[] = [];
+  while (owners.length < n) {
+    const o = newOwner();
+    if (relayName(o.profileId, shards) === relayName(profileId, shards)) owners.push(o);
+  }
+  return owners;
+}
+
 /**
  * A profile token for the owner, signed with the origin's (test) key: premium, with an account
  * created long ago, unless the test names a plan or an account start (`since`, epoch seconds).
@@ -92,7 +110,9 @@ export async function originCallCount(pathPrefix: string): Promise<number> {
   return ((await res.json()) as { count: number }).count;
 }
 
+/** A prefix of both flush routes: the buffer's own (`/flush`) and its relay's (`/flush-batch`). */
 export const FLUSH_PATH = '/internal/v1/progress/flush';
+export const FLUSH_BATCH_PATH = '/internal/v1/progress/flush-batch';
 
 /** Progress as stored at the origin (Cassandra), asked directly: nothing from the buffer merged in. */
 export async function storedProgress(owner: Identity, titleIds: string[]): Promise<Map<string, ProgressView>> {

@@ -50,29 +50,50 @@ export const PROFILE_OWNERS_MAX = 50_000;
  */
 export class ProfileOwners {
   readonly #entries = new Map<string, { accountId: string | null; until: number }>();
-  readonly #load: (profileId: string) => Promise<string | null>;
+  readonly #load: (profileIds: readonly string[]) => Promise<ReadonlyMap<string, string>>;
 
-  constructor(load: (profileId: string) => Promise<string | null>) {
+  /** `load`: the account of each of these profiles that exists (one query for all of them). */
+  constructor(load: (profileIds: readonly string[]) => Promise<ReadonlyMap<string, string>>) {
     this.#load = load;
   }
 
   async ownerOf(profileId: string, now = Date.now()): Promise<string | null> {
-    const hit = this.#entries.get(profileId);
-    if (hit && hit.until > now) {
-      // Most recently used last, so the first entry is the one to evict.
+    return (await this.ownersOf([profileId], now)).get(profileId) ?? null;
+  }
+
+  /**
+   * The account of each profile (`null`: no such profile), the ones not remembered loaded in one
+   * call: a flush batch names hundreds of profiles, most of them not seen for minutes.
+   */
+  async ownersOf(profileIds: readonly string[], now = Date.now()): Promise<Map<string, string | null>> {
+    const owners = new Map<string, string | null>();
+    const missing: string[] = [];
+    for (const profileId of profileIds) {
+      const hit = this.#entries.get(profileId);
+      if (hit && hit.until > now) {
+        // Most recently used last, so the first entry is the one to evict.
+        this.#entries.delete(profileId);
+        this.#entries.set(profileId, hit);
+        owners.set(profileId, hit.accountId);
+      } else if (!owners.has(profileId)) {
+        owners.set(profileId, null);
+        missing.push(profileId);
+      }
+    }
+    if (missing.length === 0) return owners;
+    const loaded = await this.#load(missing);
+    for (const profileId of missing) {
+      const accountId = loaded.get(profileId) ?? null;
       this.#entries.delete(profileId);
-      this.#entries.set(profileId, hit);
-      return hit.accountId;
+      if (this.#entries.size >= PROFILE_OWNERS_MAX) {
+        const oldest = this.#entries.keys().next();
+        if (!oldest.done) this.#entries.delete(oldest.value);
+      }
+      const ttl = accountId === null ? UNKNOWN_PROFILE_TTL_MS : PROFILE_OWNER_TTL_MS;
+      this.#entries.set(profileId, { accountId, until: now + ttl });
+      owners.set(profileId, accountId);
     }
-    const accountId = await this.#load(profileId);
-    this.#entries.delete(profileId);
-    if (this.#entries.size >= PROFILE_OWNERS_MAX) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
-    const ttl = accountId === null ? UNKNOWN_PROFILE_TTL_MS : PROFILE_OWNER_TTL_MS;
-    this.#entries.set(profileId, { accountId, until: now + ttl });
-    return accountId;
+    return owners;
   }
 
   forget(profileId: string): void {

@@ -73,9 +73,10 @@ export function postgresAccountStore(sql: postgres.Sql): AccountStore {
         FROM profiles WHERE account_id = ${accountId} AND id = ${profileId}`;
       return rows[0] ? toProfile(rows[0]) : null;
     },
-    async profileOwner(profileId) {
-      const rows = await sql<{ account_id: string }[]>`SELECT account_id FROM profiles WHERE id = ${profileId}`;
-      return rows[0]?.account_id ?? null;
+    async profileOwners(profileIds) {
+      const rows = await sql<{ id: string; account_id: string }[]>`
+        SELECT id, account_id FROM profiles WHERE id = ANY(${[...new Set(profileIds)]}::uuid[])`;
+      return new Map(rows.map((r) => [r.id, r.account_id]));
     },
     async setPasswordHash(accountId, passwordHash) {
       await sql`UPDATE accounts SET password_hash = ${passwordHash} WHERE id = ${accountId}`;

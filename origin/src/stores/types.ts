@@ -46,8 +46,8 @@ export interface AccountStore {
   listProfiles(accountId: string): Promise<ProfileRecord[]>;
   /** A profile reached only through its own account: another account's profile is `null`. */
   getProfile(accountId: string, profileId: string): Promise<ProfileRecord | null>;
-  /** The account a profile belongs to, or `null` when no such profile exists. */
-  profileOwner(profileId: string): Promise<string | null>;
+  /** The account each of these profiles belongs to; a profile that does not exist is left out. */
+  profileOwners(profileIds: readonly string[]): Promise<Map<string, string>>;
   setPasswordHash(accountId: string, passwordHash: string): Promise<void>;
   /** Adds a profile; `null` when the account already has a profile of that name. */
   createProfile(accountId: string, profile: NewProfile): Promise<ProfileRecord | null>;

@@ -3,8 +3,8 @@ import { completionThresholds } from '../../../core/progress.ts';
 
 /**
  * Default flush interval. Players send a heartbeat every 10 s, so five minutes coalesce about 30
- * heartbeats per title into one Cassandra write and one event, and the origin sees one request per
- * watching profile per five minutes; pauses, stops, completions and title switches flush at once
+ * heartbeats per title into one Cassandra write and one event, and the origin sees one flush per
+ * watching profile per five minutes (many of them per request, through a flush relay); pauses, stops, completions and title switches flush at once
  * (flush-policy.ts). The delay is invisible to the viewer: the profile's reads go through its buffer.
  */
 export const DEFAULT_FLUSH_INTERVAL_MS = 300_000;
@@ -32,4 +32,23 @@ export function flushIntervalMs(env: Pick<Env, 'PROGRESS_FLUSH_INTERVAL_MS'>): n
 export function earlyFlushFraction(env: Parameters<typeof completionThresholds>[0]): number {
   const thresholds = completionThresholds(env);
   return Math.min(thresholds.movie, thresholds.episode);
+}
+
+/** Flush relays a buffer's flushes are spread over (workers/flush-relay), by a hash of the profile. */
+export const DEFAULT_FLUSH_RELAY_SHARDS = 4;
+const MAX_FLUSH_RELAY_SHARDS = 256;
+
+/**
+ * `FLUSH_RELAY_SHARDS`; a bad value throws an error naming the variable. Few relays make big
+ * batches; more spread the relays' work. Changing it only moves profiles to another relay: a relay
+ * keeps nothing, so a flush in flight during the change is at worst retried.
+ */
+export function flushRelayShards(env: Pick<Env, 'FLUSH_RELAY_SHARDS'>): number {
+  const raw = env.FLUSH_RELAY_SHARDS;
+  if (raw === undefined || raw === '') return DEFAULT_FLUSH_RELAY_SHARDS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_FLUSH_RELAY_SHARDS) {
+    throw new Error(`FLUSH_RELAY_SHARDS must be an integer between 1 and ${MAX_FLUSH_RELAY_SHARDS}, not "${raw}"`);
+  }
+  return value;
 }

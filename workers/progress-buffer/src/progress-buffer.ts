@@ -1,7 +1,8 @@
 /**
  * ProgressBuffer: one Durable Object per profile. It keeps the latest state of each title the
  * profile plays (coalescing heartbeats by the rule in core/progress.ts), answers only after that
- * state is stored, and flushes the unflushed states to the origin in batches from an alarm.
+ * state is stored, and flushes the unflushed states to the origin in batches from an alarm, through
+ * a flush relay (workers/flush-relay) that carries many profiles' flushes in one origin request.
  *
  * Storage (KV API on the SQLite backend), keys in `KEYS`:
  *   `title:<titleId>` → BufferedEntry   the title's latest state and whether it is still unflushed
@@ -15,7 +16,7 @@ import { z } from 'zod';
 import { Heartbeat, MAX_FLUSH_ENTRIES, type ProgressEntry } from '../../../core/progress.ts';
 import { Uuid } from '../../../core/wire.ts';
 import { chunk, dirtyEntries, recordHeartbeats, settleFlush, type BufferState, type BufferedEntry } from './buffer.ts';
-import { earlyFlushFraction, flushIntervalMs } from './config.ts';
+import { earlyFlushFraction, flushIntervalMs, flushRelayShards } from './config.ts';
 import { earlyFlushReason, nextFlushAt } from './flush-policy.ts';
 import { FlushError, sendFlush } from './flush.ts';
 import { Learner } from './learn.ts';
@@ -48,6 +49,7 @@ export class ProgressBuffer extends DurableObject<Env> {
   #owner: Identity | undefined;
   #attempts = 0;
   #flushIntervalMs = 0;
+  #relayShards = 1;
   #completionFraction = 1;
   #flushing: Promise<void> | undefined;
   readonly #learner: Learner;
@@ -65,6 +67,7 @@ export class ProgressBuffer extends DurableObject<Env> {
 
   async #load(): Promise<void> {
     this.#flushIntervalMs = flushIntervalMs(this.env);
+    this.#relayShards = flushRelayShards(this.env);
     this.#completionFraction = earlyFlushFraction(this.env);
     const [entries, owner, attempts] = await Promise.all([
       this.ctx.storage.list<BufferedEntry>({ prefix: KEYS.titlePrefix }),
@@ -148,13 +151,13 @@ export class ProgressBuffer extends DurableObject<Env> {
     const started = Date.now();
     let acknowledged = 0;
     let dropped = 0;
-    // Each batch's id is also the request id of its call, so the origin's log lines match ours.
+    // Each batch's id names its part in the relay's request to the origin and in the origin's logs.
     const batchIds: string[] = [];
     try {
       for (const batch of chunk(snapshot, MAX_FLUSH_ENTRIES)) {
         const batchId = crypto.randomUUID();
         batchIds.push(batchId);
-        const ack = await sendFlush(this.env, owner, batch, batchId);
+        const ack = await sendFlush(this.env, this.#relayShards, owner, batch, batchId);
         const settled = settleFlush(this.#state, batch, ack.dropped);
         const cleaned: Record<string, unknown> = {};
         for (const titleId of settled.cleaned) cleaned[KEYS.title(titleId)] = this.#state.get(titleId);

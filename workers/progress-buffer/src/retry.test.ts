@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelayMs, isRejectedStatus, isRetryableStatus } from './retry.ts';
+import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelayMs } from './retry.ts';
 
 describe('backoffDelayMs', () => {
   it('doubles per attempt within the upper half of each step', () => {
@@ -24,18 +24,5 @@ describe('backoffDelayMs', () => {
   it('spreads retries of profiles that failed together', () => {
     const delays = new Set(Array.from({ length: 50 }, () => backoffDelayMs(8)));
     expect(delays.size).toBeGreaterThan(40);
-  });
-});
-
-describe('status classification', () => {
-  it('retries timeouts, rate limits and server errors as "later"', () => {
-    for (const status of [408, 429, 500, 502, 503, 504]) expect(isRetryableStatus(status)).toBe(true);
-  });
-
-  it('classifies other 4xx as rejected (a bug), not as "later"', () => {
-    for (const status of [400, 401, 403, 404, 413, 422]) {
-      expect(isRejectedStatus(status)).toBe(true);
-      expect(isRetryableStatus(status)).toBe(false);
-    }
   });
 });

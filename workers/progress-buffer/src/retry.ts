@@ -1,4 +1,4 @@
-/** When a failed flush is tried again, and which failures are worth trying again at all. */
+/** When a failed flush is tried again. */
 
 /** First retry after about this long… */
 export const BACKOFF_BASE_MS = 2_000;
@@ -13,14 +13,4 @@ export const BACKOFF_MAX_MS = 5 * 60_000;
 export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
   const step = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(attempt, 32) - 1));
   return Math.round(step / 2 + (step / 2) * random());
-}
-
-/** Statuses that say "not now" (the origin is overloaded, restarting, or a store is down). */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-/** Statuses that say "this request is wrong": a bug on our side; logged loudly, retried all the same. */
-export function isRejectedStatus(status: number): boolean {
-  return status >= 400 && status < 500 && !isRetryableStatus(status);
 }
