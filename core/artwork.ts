@@ -16,7 +16,7 @@ export const ARTWORK_DEFAULT_WIDTH: ArtworkWidth = 320;
 export const ARTWORK_CONTENT_TYPE = 'image/webp';
 export const ARTWORK_PATH_PREFIX = '/v1/artwork/';
 /** Bumped whenever the drawing changes: every fingerprint (and so every URL) changes with it. */
-export const ARTWORK_RENDERER_VERSION = 1;
+export const ARTWORK_RENDERER_VERSION = 2;
 
 export const ARTWORK_KINDS = ['poster', 'backdrop', 'logo', 'thumbnail'] as const;
 export type ArtworkKind = (typeof ARTWORK_KINDS)[number];
