@@ -2,7 +2,8 @@
  * Finding something to watch in Debian's chromium, through the edge under `wrangler dev`: the
  * home page shows drawn posters, a search typed with a typo finds a series, its title page lists
  * seasons and episodes, an episode plays, and back home it waits in Continue Watching with its
- * progress bar and `S1:E2` label. Screenshots go to SCREENS_DIR (default /work/coord/screens).
+ * progress bar and `S1:E2` label, with no error or warning in the console all along. Screenshots
+ * go to SCREENS_DIR (default /work/coord/screens).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -94,9 +95,14 @@ describe('discovery in chromium', () => {
         });
       }
     });
+    // What a person would see in the console: errors and warnings (dash.js's included).
+    const consoleProblems: string[] = [];
     page.on('console', (msg) => {
-      if (msg.type() === 'error') log(`browser: ${msg.text()}`);
+      if (msg.type() !== 'error' && msg.type() !== 'warning') return;
+      log(`browser ${msg.type()}: ${msg.text()}`);
+      consoleProblems.push(`${msg.type()}: ${msg.text()}`);
     });
+    page.on('pageerror', (err) => consoleProblems.push(`uncaught: ${err.message}`));
 
     await page.goto(`${edge.url}/`);
     await page.click('#login-form button[type=submit]');
@@ -167,6 +173,7 @@ describe('discovery in chromium', () => {
     expect(artwork.filter((a) => a.status === 200).every((a) => a.type === 'image/webp')).toBe(true);
     expect(artwork.filter((a) => a.status === 200).every((a) => a.cache?.includes('immutable'))).toBe(true);
     expect(artwork.filter((a) => a.status >= 400)).toEqual([]);
+    expect(consoleProblems).toEqual([]);
     await page.close();
   });
 });

@@ -265,7 +265,8 @@ async function play(item) {
   const started = performance.now();
   // The title page says where to start (Resume, or Play from the start); a row's card resumes.
   const resume = item.startAt ?? (await resumePosition(item.id));
-  const manifest = `/v1/playback/${item.id}/manifest.mpd`;
+  // Absolute: dash.js's CMCD reporter parses every request URL on its own and warns on a relative one.
+  const manifest = new URL(`/v1/playback/${item.id}/manifest.mpd`, location.href).href;
   // Before dash.js fetches it: a 422 (nothing playable) or 403 (maturity) is shown as is.
   const check = await fetch(manifest, {
     method: 'GET',
