@@ -201,7 +201,8 @@ function showResults(q, items) {
   const list = $('search-results');
   search.shown = q;
   window.edgeflix.searchShown = q;
-  searchStatus(items.length === 0 ? `Nothing found for “${q}”.` : `${items.length} results for “${q}”.`);
+  const count = items.length === 1 ? '1 result' : `${items.length} results`;
+  searchStatus(items.length === 0 ? `Nothing found for “${q}”.` : `${count} for “${q}”.`);
   list.replaceChildren(
     ...items.map((hit) => {
       const episode = hit.matchedEpisode
