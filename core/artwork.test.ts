@@ -9,6 +9,7 @@ import {
   artworkUrl,
   parseArtworkFile,
   ARTWORK_KINDS,
+  ARTWORK_RENDERER_VERSION,
   type ArtworkInputs,
 } from './artwork.ts';
 
@@ -44,6 +45,15 @@ describe('artwork URLs', () => {
         expect(artworkFingerprint({ ...i, variant: i.variant === null ? 'drama' : null })).not.toBe(
           artworkFingerprint(i),
         );
+      }),
+    );
+  });
+
+  it('change with the renderer version, the current one by default', () => {
+    fc.assert(
+      fc.property(inputs, (i) => {
+        expect(artworkUrl(i, ARTWORK_RENDERER_VERSION)).toBe(artworkUrl(i));
+        expect(artworkUrl(i, ARTWORK_RENDERER_VERSION - 1)).not.toBe(artworkUrl(i));
       }),
     );
   });

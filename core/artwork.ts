@@ -15,8 +15,11 @@ export type ArtworkWidth = (typeof ARTWORK_WIDTHS)[number];
 export const ARTWORK_DEFAULT_WIDTH: ArtworkWidth = 320;
 export const ARTWORK_CONTENT_TYPE = 'image/webp';
 export const ARTWORK_PATH_PREFIX = '/v1/artwork/';
-/** Bumped whenever the drawing changes: every fingerprint (and so every URL) changes with it. */
-export const ARTWORK_RENDERER_VERSION = 1;
+/**
+ * Bumped whenever the drawing changes: every fingerprint (and so every URL) changes with it. The
+ * URLs the catalog stores follow at the origin's next start (origin/src/db/artwork-refresh.ts).
+ */
+export const ARTWORK_RENDERER_VERSION = 2;
 
 export const ARTWORK_KINDS = ['poster', 'backdrop', 'logo', 'thumbnail'] as const;
 export type ArtworkKind = (typeof ARTWORK_KINDS)[number];
@@ -56,11 +59,14 @@ export function sortedGenres(genres: readonly string[]): string[] {
   return [...new Set(genres)].sort();
 }
 
-/** The fingerprint in an artwork URL: changes with the renderer and with any of the inputs. */
-export function artworkFingerprint(inputs: ArtworkInputs): string {
+/**
+ * The fingerprint in an artwork URL: changes with the renderer and with any of the inputs. Another
+ * `rendererVersion` gives what an older (or newer) renderer's URL was; only the current one is drawn.
+ */
+export function artworkFingerprint(inputs: ArtworkInputs, rendererVersion = ARTWORK_RENDERER_VERSION): string {
   return fnv1a(
     [
-      ARTWORK_RENDERER_VERSION,
+      rendererVersion,
       inputs.titleId,
       inputs.kind,
       inputs.variant ?? '',
@@ -71,13 +77,13 @@ export function artworkFingerprint(inputs: ArtworkInputs): string {
 }
 
 /** The file part of the URL: `poster.1a2b3c4d.webp`, `poster-sci-fi.1a2b3c4d.webp`. */
-export function artworkFile(inputs: ArtworkInputs): string {
-  return `${inputs.kind}${inputs.variant ? `-${inputs.variant}` : ''}.${artworkFingerprint(inputs)}.webp`;
+export function artworkFile(inputs: ArtworkInputs, rendererVersion = ARTWORK_RENDERER_VERSION): string {
+  return `${inputs.kind}${inputs.variant ? `-${inputs.variant}` : ''}.${artworkFingerprint(inputs, rendererVersion)}.webp`;
 }
 
 /** The URL the catalog hands out (without a width: a client adds `?w=`). */
-export function artworkUrl(inputs: ArtworkInputs): string {
-  return `${ARTWORK_PATH_PREFIX}${inputs.titleId}/${artworkFile(inputs)}`;
+export function artworkUrl(inputs: ArtworkInputs, rendererVersion = ARTWORK_RENDERER_VERSION): string {
+  return `${ARTWORK_PATH_PREFIX}${inputs.titleId}/${artworkFile(inputs, rendererVersion)}`;
 }
 
 const FILE = /^(poster|backdrop|logo|thumbnail)(?:-([a-z0-9]+(?:-[a-z0-9]+)*))?\.([0-9a-f]{8})\.webp$/;

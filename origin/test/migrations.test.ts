@@ -5,6 +5,7 @@ import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
+import { ARTWORK_RENDERER_VERSION } from '../../core/artwork.ts';
 import { cassandraClient, migrateCassandra, nativePortOf } from '../src/db/cassandra.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { MIGRATIONS_DIR, migratePostgres } from '../src/db/postgres.ts';
@@ -15,6 +16,15 @@ import { freshDatabase, freshKeyspace } from './support/stack.ts';
 async function migrationsIn(dir: string, ext: '.sql' | '.cql'): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(ext)).sort();
   return ext === '.sql' ? files.map((f) => f.slice(0, -ext.length)) : files;
+}
+
+async function artworkRendererVersion(url: string): Promise<number | undefined> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return (await sql<{ version: number }[]>`SELECT version FROM artwork_renderer`)[0]?.version;
+  } finally {
+    await sql.end();
+  }
 }
 
 async function tables(url: string, schema: string): Promise<string[]> {
@@ -29,7 +39,7 @@ async function tables(url: string, schema: string): Promise<string[]> {
 }
 
 describe('PostgreSQL migrations', () => {
-  it('apply to an empty database, then apply nothing the second time', async () => {
+  it('apply to an empty database, then apply nothing the second time, recording the artwork renderer', async () => {
     const db = await freshDatabase(inject('stack').DATABASE_URL, 'migrate');
     try {
       expect(await migratePostgres(db.url, { embedded: false })).toEqual(
@@ -49,6 +59,8 @@ describe('PostgreSQL migrations', () => {
         ]),
       );
       expect(await tables(db.url, 'embedded')).toEqual([]);
+      // An empty catalog is at every renderer version: the seed's URLs need no refresh afterwards.
+      expect(await artworkRendererVersion(db.url)).toBe(ARTWORK_RENDERER_VERSION);
     } finally {
       await db.drop();
     }
@@ -62,6 +74,7 @@ describe('PostgreSQL migrations', () => {
         ...(await migrationsIn(MIGRATIONS_DIR.embedded, '.sql')),
       ]);
       expect(await migratePostgres(pg.url, { embedded: true })).toEqual([]);
+      expect(await artworkRendererVersion(pg.url)).toBe(ARTWORK_RENDERER_VERSION);
       expect(await tables(pg.url, 'embedded')).toEqual([
         'consumer_offsets',
         'continue_watching_hidden',

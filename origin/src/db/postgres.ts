@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { runner } from 'node-pg-migrate';
 import { EMBEDDED_MIGRATIONS_TABLE, PG_MIGRATIONS_TABLE } from '../stores/names.ts';
+import { refreshArtworkUrls } from './artwork-refresh.ts';
 
 export const MIGRATIONS_DIR = {
   postgres: fileURLToPath(new URL('../../../migrations/postgres', import.meta.url)),
@@ -30,7 +31,10 @@ export function postgresClient(url: string, options: { max: number; statementTim
   });
 }
 
-/** Applies pending migrations: the catalog/accounts set, plus the embedded stand-ins when asked. */
+/**
+ * Applies pending migrations: the catalog/accounts set, plus the embedded stand-ins when asked;
+ * then moves stored artwork URLs to the current renderer version if it was bumped (artwork-refresh.ts).
+ */
 export async function migratePostgres(
   databaseUrl: string,
   options: { embedded: boolean; log?: (line: string) => void },
@@ -53,6 +57,14 @@ export async function migratePostgres(
       log(`postgres: applied ${m.name}`);
       applied.push(m.name);
     }
+  }
+  const sql = postgresClient(databaseUrl, { max: 1 });
+  try {
+    const artwork = await refreshArtworkUrls(sql);
+    if (artwork.from !== artwork.to)
+      log(`postgres: artwork URLs moved from renderer ${artwork.from} to ${artwork.to} (${artwork.updated} rows)`);
+  } finally {
+    await sql.end({ timeout: 5 });
   }
   return applied;
 }

@@ -7,7 +7,7 @@
  */
 import { ARTWORK_ASPECT, artworkHeight, sortedGenres, type ArtworkInputs } from '../../../core/artwork.ts';
 
-interface Palette {
+export interface Palette {
   /** Background, top (or left) and bottom (or right). */
   from: string;
   to: string;
@@ -19,12 +19,17 @@ interface Palette {
 
 type Motif = (rand: () => number, w: number, h: number, color: string) => string;
 
-const PALETTES: Readonly<Record<string, Palette>> = {
+/**
+ * Every title is drawn in `ink` over dark ground (the shade at the foot of a poster or backdrop,
+ * the black plate of a genre cut), so each ink is light; the tests hold every palette to WCAG's
+ * 4.5:1 there.
+ */
+export const PALETTES: Readonly<Record<string, Palette>> = {
   action: { from: '#3a0a0a', to: '#120303', accent: '#ff5a1f', ink: '#fff4e8' },
   adventure: { from: '#0f3b2e', to: '#06160f', accent: '#f2b33d', ink: '#fdf7e3' },
   animation: { from: '#2a4bd7', to: '#111f63', accent: '#ffd23f', ink: '#ffffff' },
   anime: { from: '#5b1a5e', to: '#1c0620', accent: '#ff7eb6', ink: '#fff0f7' },
-  comedy: { from: '#f7b32b', to: '#b3590b', accent: '#fff3b0', ink: '#2b1400' },
+  comedy: { from: '#d98e1c', to: '#8a4208', accent: '#fff3b0', ink: '#fff8e8' },
   crime: { from: '#1d2430', to: '#07090d', accent: '#d9c27a', ink: '#f4f1e6' },
   documentary: { from: '#394a3f', to: '#141c17', accent: '#c6d8af', ink: '#f2f6ec' },
   drama: { from: '#4a1d2f', to: '#160810', accent: '#e8a87c', ink: '#fbeee6' },
@@ -41,7 +46,29 @@ const PALETTES: Readonly<Record<string, Palette>> = {
   thriller: { from: '#222222', to: '#050505', accent: '#e3e34b', ink: '#f7f7f2' },
   western: { from: '#c2692b', to: '#4f210a', accent: '#ffe2a8', ink: '#fff6e6' },
 };
-const HOUSE: Palette = { from: '#2b2f3a', to: '#0d0f14', accent: '#e50914', ink: '#ffffff' };
+export const HOUSE: Palette = { from: '#2b2f3a', to: '#0d0f14', accent: '#e50914', ink: '#ffffff' };
+
+/** WCAG 2 relative luminance of a `#rrggbb` colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/** WCAG 2 contrast ratio of two `#rrggbb` colours, 1 to 21. */
+export function contrastRatio(a: string, b: string): number {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
+/** The genre banner's text: the palette's dark end or its ink, whichever reads better on the accent. */
+export function bannerInk(palette: Palette): string {
+  return contrastRatio(palette.to, palette.accent) >= contrastRatio(palette.ink, palette.accent)
+    ? palette.to
+    : palette.ink;
+}
 
 const n = (x: number) => Math.round(x * 10) / 10;
 
@@ -273,7 +300,7 @@ export function artworkSvg(inputs: ArtworkInputs, width: number): string {
     const banner = H * 0.11;
     const { size, lines } = fitTitle(inputs.name, W * 0.84, 84, 34, 4);
     const block = size * 1.12 * lines.length;
-    return `${open}${defs}<rect width="${W}" height="${H}" fill="url(#glow)"/><g opacity="0.75">${motif(rand, W, H, palette.accent)}</g><rect x="${n(W * 0.06)}" y="${n(H * 0.5 - block / 2 - size * 0.6)}" width="${n(W * 0.88)}" height="${n(block + size * 0.7)}" rx="18" fill="#000" opacity="0.55"/>${textBlock(lines, size, W / 2, H * 0.5 + block / 2 - size * 0.3, palette.ink, 'middle')}<rect y="0" width="${W}" height="${n(banner)}" fill="${palette.accent}"/><text x="${W / 2}" y="${n(banner * 0.68)}" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="${n(banner * 0.5)}" letter-spacing="6" fill="${palette.to}" text-anchor="middle">${escapeXml(genreLabel(inputs.variant))}</text></svg>`;
+    return `${open}${defs}<rect width="${W}" height="${H}" fill="url(#glow)"/><g opacity="0.75">${motif(rand, W, H, palette.accent)}</g><rect x="${n(W * 0.06)}" y="${n(H * 0.5 - block / 2 - size * 0.6)}" width="${n(W * 0.88)}" height="${n(block + size * 0.7)}" rx="18" fill="#000" opacity="0.55"/>${textBlock(lines, size, W / 2, H * 0.5 + block / 2 - size * 0.3, palette.ink, 'middle')}<rect y="0" width="${W}" height="${n(banner)}" fill="${palette.accent}"/><text x="${W / 2}" y="${n(banner * 0.68)}" font-family="DejaVu Sans, sans-serif" font-weight="bold" font-size="${n(banner * 0.5)}" letter-spacing="6" fill="${bannerInk(palette)}" text-anchor="middle">${escapeXml(genreLabel(inputs.variant))}</text></svg>`;
   }
 
   const label = genre ? genreLabel(genre) : '';

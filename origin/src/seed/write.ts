@@ -11,6 +11,7 @@
  * one). A batch whose rows are all present already is skipped after one counting query.
  */
 import type postgres from 'postgres';
+import { refreshArtworkUrls } from '../db/artwork-refresh.ts';
 import { DEMO_ACCOUNTS, accountRow, profileRows } from './accounts.ts';
 import { generateTitleBundles, type CatalogOptions } from './catalog.ts';
 import { referenceData } from './reference.ts';
@@ -382,6 +383,9 @@ export async function seedDatabase(sql: postgres.Sql, options: SeedOptions): Pro
   let skippedTitles = 0;
 
   progress(0, 1, 'reference');
+  // The rows below are written with the current renderer's URLs, and ON CONFLICT DO NOTHING keeps
+  // rows already there: bring those to the current renderer first, which records its version.
+  changed.artwork += (await refreshArtworkUrls(sql)).updated;
   await seedReference(sql, changed);
   progress(1, 1, 'reference');
 
