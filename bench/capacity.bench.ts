@@ -6,8 +6,10 @@
  *
  * - edge ingest: `POST /v1/progress` through `wrangler dev` (workerd; the Durable Object's storage
  *   write is in the same process), per CPU-second of the wrangler + workerd process tree;
- * - origin flush: rows through `POST /internal/v1/progress/flush` (in process), per CPU-second of
- *   this process, which also mints the edge's credentials (so the figure is conservative);
+ * - origin flush: rows through `POST /internal/v1/progress/flush-batch` as the flush relay sends
+ *   them (100 profiles' one-title flushes a request; in process), per CPU-second of this process,
+ *   which also mints the edge's credentials (so the figure is conservative); beside it the same
+ *   per profile through `POST /internal/v1/progress/flush`, as buffers flushed before the relay;
  * - Cassandra: prepared inserts of progress rows at the configured consistency, replica writes
  *   (rows x RF) per CPU-second of all Cassandra nodes;
  * - Kafka: ~300 B viewing events through our producer, bytes in (x replication) per CPU-second of
@@ -37,6 +39,8 @@ import { edgeSecrets, profileTokens } from './support.ts';
 const RUN_MS = 6000;
 const EVENT_BYTES = 300;
 const EVENTS_PER_SEND = 100;
+/** Profiles (one title each) per flush-batch request, as a busy flush relay sends them. */
+const PARTS_PER_BATCH = 100;
 
 function hostPort(entry: string, defaultPort: number): { host: string; port: number } {
   const [host, port] = entry.trim().split(':');
@@ -207,7 +211,39 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
         ]),
         { concurrencyLevel: 20 },
       );
-    log('capacity: origin flush rows, CPU of this process and of Cassandra');
+    // As the flush relay sends them (workers/flush-relay): many profiles' flushes in one request.
+    const flushBatch = async () => {
+      const now = Date.now();
+      const res = await asEdge(origin, keys.serviceSecret, {
+        method: 'POST',
+        path: '/internal/v1/progress/flush-batch',
+        body: {
+          parts: Array.from({ length: PARTS_PER_BATCH }, (_, i) => ({
+            batchId: randomUUID(),
+            accountId: randomUUID(),
+            profileId: randomUUID(),
+            entries: [
+              {
+                titleId: titles[m++ % titles.length]!,
+                positionSeconds: 100,
+                durationSeconds: 6000,
+                eventTime: now - i,
+                tie: 0,
+                deviceId: 'bench',
+              },
+            ],
+          })),
+        },
+      });
+      if (res.status !== 200) throw new Error(`flush-batch answered ${res.status}`);
+      const { results } = (await res.json()) as { results: { error?: string }[] };
+      if (results.some((r) => r.error !== undefined)) throw new Error('a part of the flush batch failed');
+    };
+    log('capacity: origin flush rows (flush-batch), CPU of this process and of Cassandra');
+    const batchCpu = await cpuDuring(cassandraPids, () =>
+      ownCpuDuring(() => measure(flushBatch, { concurrency: 4, durationMs: RUN_MS, warmupMs: 1000 })),
+    );
+    log('capacity: origin flush rows (one request per profile), CPU of this process and of Cassandra');
     const flushCpu = await cpuDuring(cassandraPids, () =>
       ownCpuDuring(() => measure(flush, { concurrency: 64, durationMs: RUN_MS, warmupMs: 1000 })),
     );
@@ -216,7 +252,8 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
       measure(rawInserts, { concurrency: 8, durationMs: RUN_MS, warmupMs: 1000 }),
     );
     const rawRows = rawCpu.result.count * 20;
-    perCore.originRows = perCpuSecond(flushCpu.result.result.count, flushCpu.result.cpuSeconds);
+    const batchRows = batchCpu.result.result.count * PARTS_PER_BATCH;
+    perCore.originRows = perCpuSecond(batchRows, batchCpu.result.cpuSeconds);
     perCore.cassandraReplicaWrites = perCpuSecond(rawRows * rf, rawCpu.cpuSeconds);
     const rowsMeasurement = (mm: Measurement, units: number): Measurement => ({
       ...mm,
@@ -225,14 +262,30 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
     });
     rows.push(
       row(
-        'capacity: origin flush rows per CPU-second',
+        'capacity: origin flush rows per CPU-second (flush relay batches)',
+        'row',
+        `POST /internal/v1/progress/flush-batch, ${PARTS_PER_BATCH} profiles × 1 title, 4 in flight`,
+        rowsMeasurement(batchCpu.result.result, PARTS_PER_BATCH),
+        'cassandra-driver executeConcurrent of the same rows',
+        rowsMeasurement(rawCpu.result, 20),
+        {
+          'origin rows per CPU-second': perCore.originRows,
+          'Cassandra CPU-seconds per 1000 flushed rows': Number(
+            ((batchCpu.cpuSeconds / Math.max(1, batchRows)) * 1000).toFixed(3),
+          ),
+        },
+      ),
+    );
+    rows.push(
+      row(
+        'capacity: origin flush rows per CPU-second (one request per profile)',
         'row',
         'POST /internal/v1/progress/flush, 1 title per profile, 64 in flight',
         flushCpu.result.result,
         'cassandra-driver executeConcurrent of the same rows',
         rowsMeasurement(rawCpu.result, 20),
         {
-          'origin rows per CPU-second': perCore.originRows,
+          'origin rows per CPU-second': perCpuSecond(flushCpu.result.result.count, flushCpu.result.cpuSeconds),
           'Cassandra CPU-seconds per 1000 flushed rows': Number(
             ((flushCpu.cpuSeconds / Math.max(1, flushCpu.result.result.count)) * 1000).toFixed(3),
           ),
