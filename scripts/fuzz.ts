@@ -64,12 +64,15 @@ function runLogged(command: string, args: string[], cwd: string, logFile: string
   });
 }
 
-/** The log's lines without pytest-style `====` rules: all of them on failure, else the counts. */
+/**
+ * The log's lines without pytest-style `====` rules and without its closing `N warnings in 120s`
+ * (the log keeps both): all of them on failure, else the counts.
+ */
 async function reportLines(logFile: string, failed: boolean): Promise<string[]> {
   const lines = (await readFile(logFile, 'utf8'))
     .split('\n')
     .map((line) => line.replace(/[=_]{3,}/g, '').trim())
-    .filter((line) => line !== '');
+    .filter((line) => line !== '' && !/\bin [\d.]+s$/.test(line));
   return failed
     ? lines
     : lines.filter((line) => /\b(cases?|operations?|passed|failed|errors?|warnings?)\b/i.test(line));
