@@ -103,6 +103,9 @@ async function authProxy(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const to = new URL(target);
   const server = http.createServer((req, res) => {
+    // A client that hangs up mid-answer ends that exchange, not the run.
+    req.on('error', () => res.destroy());
+    res.on('error', () => undefined);
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -114,8 +117,10 @@ async function authProxy(
       };
       delete headers['transfer-encoding'];
       if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = body.length;
+      // A fresh connection per request: a pooled one can be closed by the server's keep-alive
+      // timeout just as a request goes out on it, a reset that is the proxy's, not the API's.
       const upstream = http.request(
-        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers },
+        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers, agent: false },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
@@ -125,6 +130,9 @@ async function authProxy(
         if (!res.headersSent) res.writeHead(599);
         res.end();
       });
+      // A server may answer before it has read the whole body (a 413) and close the connection:
+      // the rest of the write then fails on a socket the answered request no longer listens to.
+      upstream.on('socket', (socket) => socket.on('error', () => undefined));
       upstream.end(body);
     })().catch(() => {
       if (!res.headersSent) res.writeHead(599);
