@@ -63,6 +63,19 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
   try {
     const insert =
       'INSERT INTO viewing_progress (profile_id, title_id, series_id, content_type, position_seconds, duration_seconds, completed, device_id, last_watched_at, tie) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    /** The raw insert's parameters for one flushed entry (a movie, as the flushes name). */
+    const insertParams = (profileId: string, e: ProgressEntry) => [
+      profileId,
+      e.titleId,
+      null,
+      'movie',
+      e.positionSeconds,
+      e.durationSeconds,
+      false,
+      e.deviceId,
+      new Date(e.eventTime),
+      0,
+    ];
     // One flush = one profile's buffered titles: one while watching (the usual case), or many
     // after a device was offline.
     for (const perFlush of FLUSH_SIZES) {
@@ -104,18 +117,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
             return cassandra.concurrent.executeConcurrent(
               raw,
               insert,
-              flushEntries().map((e) => [
-                profileId,
-                e.titleId,
-                null,
-                'movie',
-                e.positionSeconds,
-                e.durationSeconds,
-                false,
-                e.deviceId,
-                new Date(e.eventTime),
-                0,
-              ]),
+              flushEntries().map((e) => insertParams(profileId, e)),
               { concurrencyLevel: Math.min(32, perFlush) },
             );
           },
@@ -174,18 +176,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
           cassandra.concurrent.executeConcurrent(
             raw,
             insert,
-            batchRows().map(({ profileId, entry: e }) => [
-              profileId,
-              e.titleId,
-              null,
-              'movie',
-              e.positionSeconds,
-              e.durationSeconds,
-              false,
-              e.deviceId,
-              new Date(e.eventTime),
-              0,
-            ]),
+            batchRows().map(({ profileId, entry }) => insertParams(profileId, entry)),
             { concurrencyLevel: 32 },
           ),
       },

@@ -190,6 +190,9 @@ export const FlushPart = z.strictObject({
 });
 export type FlushPart = z.infer<typeof FlushPart>;
 
+/** The origin route a flush relay sends its batches to (`origin/src/routes/progress.ts`). */
+export const FLUSH_BATCH_PATH = '/internal/v1/progress/flush-batch';
+
 /**
  * POST /internal/v1/progress/flush-batch: many profiles' flushes, sent together by the flush relay
  * (workers/flush-relay). At most one part per profile: two would race for the same partition, and

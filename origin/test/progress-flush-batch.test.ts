@@ -3,24 +3,24 @@
  * Each part is committed and answered on its own; bad batches are refused as a whole.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FlushBatchResponse, FlushPart, ProgressEntry } from '../../core/progress.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLUSH_BATCH_PATH, type FlushBatchResponse, type FlushPart, type ProgressEntry } from '../../core/progress.ts';
 import { isCachedCatalog } from '../src/stores/cached-catalog.ts';
 import { TOPICS } from '../src/stores/names.ts';
 import type { EventBus, ProgressStore } from '../src/stores/types.ts';
 import { asEdge, type EdgeCall } from './support/as-edge.ts';
 import type { FixtureTitles } from './support/fixtures.ts';
 import type { TestKeys } from './support/keys.ts';
+import { interceptor } from './support/intercept.ts';
 import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
-const PATH = '/internal/v1/progress/flush-batch';
+const PATH = FLUSH_BATCH_PATH;
 
 let keys: TestKeys;
 let origin: TestOrigin;
 let t: FixtureTitles;
 let progress: ProgressStore;
 let events: EventBus;
-const restore: (() => void)[] = [];
 const cleanup: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
@@ -29,19 +29,11 @@ beforeAll(async () => {
   ({ progress, events } = origin.deps.stores);
   cleanup.push(() => real.stop());
 });
-afterEach(() => {
-  for (const undo of restore.splice(0)) undo();
-});
 afterAll(async () => {
   for (const step of cleanup) await step();
 });
 
-/** Replaces a store method for this test (the app's guard reads the method on every call). */
-function intercept<S extends object, K extends keyof S>(store: S, method: K, replacement: (original: S[K]) => S[K]) {
-  const original = store[method];
-  store[method] = replacement(original);
-  restore.push(() => (store[method] = original));
-}
+const { intercept } = interceptor();
 
 const T0 = Date.now() - 600_000;
 const entry = (titleId: string, position: number, eventTime = T0): ProgressEntry => ({

@@ -3,12 +3,13 @@
  * concurrent flushes of many profiles share commits, and each is answered by its own outcome.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEntry } from '../../core/progress.ts';
 import type { EventBus, ProgressStore } from '../src/stores/types.ts';
 import { asEdge } from './support/as-edge.ts';
 import type { FixtureTitles } from './support/fixtures.ts';
 import type { TestKeys } from './support/keys.ts';
+import { interceptor } from './support/intercept.ts';
 import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
@@ -16,7 +17,6 @@ let origin: TestOrigin;
 let t: FixtureTitles;
 let progress: ProgressStore;
 let events: EventBus;
-const restore: (() => void)[] = [];
 const cleanup: (() => Promise<void>)[] = [];
 const account = randomUUID();
 
@@ -26,19 +26,11 @@ beforeAll(async () => {
   ({ progress, events } = origin.deps.stores);
   cleanup.push(() => real.stop());
 });
-afterEach(() => {
-  for (const undo of restore.splice(0)) undo();
-});
 afterAll(async () => {
   for (const step of cleanup) await step();
 });
 
-/** Replaces a store method for this test (the app's guard reads the method on every call). */
-function intercept<S extends object, K extends keyof S>(store: S, method: K, replacement: (original: S[K]) => S[K]) {
-  const original = store[method];
-  store[method] = replacement(original);
-  restore.push(() => (store[method] = original));
-}
+const { intercept, restore } = interceptor();
 
 const T0 = Date.now() - 600_000;
 const entry = (position: number, eventTime = T0): ProgressEntry => ({
@@ -102,7 +94,7 @@ describe('progress flush group commit', () => {
     });
     const refused = await Promise.all(profiles.map((p, i) => flush(p, [entry(500)], batches[i])));
     expect(refused.map((r) => r.status)).toEqual(profiles.map(() => 503));
-    for (const undo of restore.splice(0)) undo();
+    restore();
 
     // The buffer retries the same states: the row is rewritten as it was, and a newer state
     // acknowledged meanwhile is never moved back by a late retry of an older one.

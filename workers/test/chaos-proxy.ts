@@ -23,12 +23,11 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FLUSH_BATCH_PATH } from '../../core/progress.ts';
 import type { ChaosRule, SeenRequest } from './chaos-rules.ts';
 
 const CONTROL = '/__chaos';
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
-
-const FLUSH_BATCH_PATH = '/internal/v1/progress/flush-batch';
 
 interface BatchPart {
   batchId: string;

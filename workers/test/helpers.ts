@@ -112,7 +112,7 @@ export async function originCallCount(pathPrefix: string): Promise<number> {
 
 /** A prefix of both flush routes: the buffer's own (`/flush`) and its relay's (`/flush-batch`). */
 export const FLUSH_PATH = '/internal/v1/progress/flush';
-export const FLUSH_BATCH_PATH = '/internal/v1/progress/flush-batch';
+export { FLUSH_BATCH_PATH } from '../../core/progress.ts';
 
 /** Progress as stored at the origin (Cassandra), asked directly: nothing from the buffer merged in. */
 export async function storedProgress(owner: Identity, titleIds: string[]): Promise<Map<string, ProgressView>> {

@@ -11,14 +11,13 @@
  * failure, of the relay, the origin or a store, loses an acknowledged heartbeat.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { FlushPart } from '../../../core/progress.ts';
+import { FLUSH_BATCH_PATH, FlushPart } from '../../../core/progress.ts';
 import { HttpError } from '../../../core/problem.ts';
 import { createLogger, errorText } from '../../../core/log.ts';
 import { originFetch } from '../../shared/origin-client.ts';
 import { BATCH_LIMITS, partOutcomes, statusOutcome, takeBatch, type Queued } from './relay.ts';
 import type { RelayFlush, RelayOutcome } from './rpc.ts';
 
-export const FLUSH_BATCH_PATH = '/internal/v1/progress/flush-batch';
 /** A batch writes up to 2,000 rows and publishes as many events: more time than an interactive call. */
 export const FLUSH_TIMEOUT_MS = 15_000;
 
