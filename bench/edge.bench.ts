@@ -33,10 +33,11 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
 
   // Count what reaches Cassandra: rows written by flushes.
   let rowsWritten = 0;
-  const upsert = origin.deps.stores.progress.upsert.bind(origin.deps.stores.progress);
-  origin.deps.stores.progress.upsert = async (records) => {
-    await upsert(records);
-    rowsWritten += records.length;
+  const upsertEach = origin.deps.stores.progress.upsertEach.bind(origin.deps.stores.progress);
+  origin.deps.stores.progress.upsertEach = async (groups) => {
+    const outcomes = await upsertEach(groups);
+    groups.forEach((g, i) => (rowsWritten += outcomes[i]!.status === 'fulfilled' ? g.length : 0));
+    return outcomes;
   };
   const server = await listen(origin.app);
   const persist = await mkdtemp(path.join(tmpdir(), 'edgeflix-bench-'));

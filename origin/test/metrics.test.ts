@@ -92,7 +92,7 @@ describe('/metrics', () => {
     expect(sample(text, 'progress_write_seconds_count')).toBe(2);
     expect(sample(text, 'progress_flush_lag_seconds_count')).toBe(2);
     expect(sample(text, 'progress_flush_lag_seconds_sum')).toBeGreaterThanOrEqual(50);
-    expect(sample(text, 'store_call_duration_seconds_count', { service: 'cassandra', method: 'upsert' })).toBe(2);
+    expect(sample(text, 'store_call_duration_seconds_count', { service: 'cassandra', method: 'upsertEach' })).toBe(2);
     expect(sample(text, 'store_call_duration_seconds_count', { service: 'kafka', method: 'publish' })).toBe(2);
     expect(
       sample(text, 'store_call_duration_seconds_count', { service: 'postgres', method: 'findAccountByEmail' }),

@@ -11,7 +11,7 @@ import type { EventBus, ProgressStore } from '../src/stores/types.ts';
 import { asEdge, type EdgeCall } from './support/as-edge.ts';
 import type { FixtureTitles } from './support/fixtures.ts';
 import type { TestKeys } from './support/keys.ts';
-import { interceptor } from './support/intercept.ts';
+import { interceptor, refuseProfileWrites } from './support/intercept.ts';
 import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 const PATH = FLUSH_BATCH_PATH;
@@ -103,10 +103,7 @@ describe('flush batch', () => {
 
   it('reports a part whose Cassandra write failed as unavailable and acknowledges the others', async () => {
     const victim = part([entry(t.movie, 300)]);
-    intercept(progress, 'upsert', (upsert) => async (records) => {
-      if (records.some((r) => r.profileId === victim.profileId)) throw new Error('write timeout (injected)');
-      return upsert.call(progress, records);
-    });
+    refuseProfileWrites(intercept, progress, victim.profileId);
     const others = Array.from({ length: 6 }, () => part([entry(t.movie, 300)]));
     const answer = await results([...others.slice(0, 3), victim, ...others.slice(3)]);
     expect(answer[3]).toEqual({

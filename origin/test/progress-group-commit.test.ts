@@ -9,7 +9,7 @@ import type { EventBus, ProgressStore } from '../src/stores/types.ts';
 import { asEdge } from './support/as-edge.ts';
 import type { FixtureTitles } from './support/fixtures.ts';
 import type { TestKeys } from './support/keys.ts';
-import { interceptor } from './support/intercept.ts';
+import { interceptor, refuseProfileWrites } from './support/intercept.ts';
 import { realTestOrigin, type TestOrigin } from './support/origin.ts';
 
 let keys: TestKeys;
@@ -71,10 +71,7 @@ describe('progress flush group commit', () => {
 
   it('answers 503 to a flush whose Cassandra write failed and 200 to the others committed with it', async () => {
     const victim = randomUUID();
-    intercept(progress, 'upsert', (upsert) => async (records) => {
-      if (records.some((r) => r.profileId === victim)) throw new Error('write timeout (injected)');
-      return upsert.call(progress, records);
-    });
+    refuseProfileWrites(intercept, progress, victim);
     const others = Array.from({ length: 20 }, () => randomUUID());
     const all = [...others.slice(0, 10), victim, ...others.slice(10)];
     const answers = await Promise.all(all.map((p) => flush(p, [entry(300)])));

@@ -20,17 +20,23 @@ const part = (profileId: string) => ({
 });
 
 /** Stores whose calls wait until released, so a test decides what is in flight. */
-function fakeStores(failing: { profiles?: Set<string>; events?: boolean } = {}) {
+function fakeStores(failing: { profiles?: Set<string>; events?: boolean; store?: boolean } = {}) {
   const gates: (() => void)[] = [];
   const wait = () => new Promise<void>((resolve) => gates.push(resolve));
-  const upserts: string[][] = [];
+  /** Each `upsertEach` call: its groups' profiles. */
+  const upserts: string[][][] = [];
   const sends: string[][] = [];
   const stores = {
     progress: {
-      async upsert(records: readonly ProgressRecord[]) {
-        upserts.push(records.map((r) => r.profileId));
+      async upsertEach(groups: readonly (readonly ProgressRecord[])[]) {
+        upserts.push(groups.map((g) => g.map((r) => r.profileId)));
         await wait();
-        if (records.some((r) => failing.profiles?.has(r.profileId))) throw new Error('write failed');
+        if (failing.store) throw new Error('store down');
+        return groups.map((g): PromiseSettledResult<void> =>
+          g.some((r) => failing.profiles?.has(r.profileId))
+            ? { status: 'rejected', reason: new Error('write failed') }
+            : { status: 'fulfilled', value: undefined },
+        );
       },
     },
     events: {
@@ -56,7 +62,7 @@ const settle = (p: Promise<void>) =>
   );
 
 describe('progressCommitter', () => {
-  it('commits at once when idle, and merges what arrives during a commit into one Kafka send', async () => {
+  it('commits at once when idle, and merges what arrives during a commit into one Kafka send and one store call', async () => {
     const fake = fakeStores();
     const ticks: CommitTick[] = [];
     const c = progressCommitter(fake.stores, { onTick: (t) => ticks.push(t) });
@@ -67,7 +73,7 @@ describe('progressCommitter', () => {
     await fake.release();
     expect(await Promise.all([first, ...later])).toEqual(['ok', 'ok', 'ok', 'ok']);
     expect(fake.sends).toEqual([['e-a'], ['e-b', 'e-c', 'e-d']]);
-    expect(fake.upserts).toEqual([['a'], ['b'], ['c'], ['d']]);
+    expect(fake.upserts).toEqual([[['a']], [['b'], ['c'], ['d']]]);
     expect(ticks.map((t) => t.parts)).toEqual([1, 3]);
   });
 
@@ -85,6 +91,15 @@ describe('progressCommitter', () => {
     await down.release();
     await down.release();
     expect(await Promise.all(refused)).toEqual(['events', 'events']);
+  });
+
+  it('fails every part of the commit when the store wrote none of them', async () => {
+    const down = fakeStores({ store: true });
+    const c = progressCommitter(down.stores);
+    const refused = ['a', 'b', 'c'].map((p) => settle(c.commit(part(p))));
+    await down.release();
+    await down.release();
+    expect(await Promise.all(refused)).toEqual(['progress', 'progress', 'progress']);
   });
 
   it('caps the rows of one commit', async () => {

@@ -4,8 +4,9 @@
  * pays its own Kafka round trip and its own driver call; here the flushes that arrive while a
  * commit is in flight wait for it and then go together as the next commit:
  *
- * - Cassandra: one write per flush, i.e. per partition (a flush is one profile's titles, and the
- *   profile is the partition key), all issued at once, each succeeding or failing on its own;
+ * - Cassandra: one `upsertEach` of every flush (a flush is one profile's titles, and the profile is
+ *   the partition key): partitions on the same replicas share a request, and each flush still
+ *   succeeds or fails on its own (stores/write-chunks.ts);
  * - Kafka: ONE send carrying every flush's events (kafkajs `sendBatch` under `EventBus.publish`).
  *
  * Both run side by side, and a flush is answered only by its own outcome: resolved once its rows
@@ -84,10 +85,12 @@ export function progressCommitter(
 
   const commitBatch = async (batch: Waiting[]): Promise<void> => {
     const events = batch.flatMap((w) => w.part.events);
-    const [sent, ...written] = await Promise.allSettled([
+    const [sent, rows] = await Promise.allSettled([
       events.length > 0 ? stores.events.publish(TOPICS.viewingEvents, events) : Promise.resolve(),
-      ...batch.map((w) => (w.part.records.length > 0 ? stores.progress.upsert(w.part.records) : Promise.resolve())),
+      stores.progress.upsertEach(batch.map((w) => w.part.records)),
     ]);
+    // The store failed every part at once (down, or its breaker open): each part has that outcome.
+    const written = rows.status === 'fulfilled' ? rows.value : batch.map(() => rows);
     let failed = 0;
     batch.forEach((w, i) => {
       const own = written[i]!;

@@ -1,7 +1,8 @@
-import type cassandra from 'cassandra-driver';
+import cassandra from 'cassandra-driver';
 import { writeTimestampMicros } from '../../../core/progress.ts';
 import { CASSANDRA_TABLES } from './names.ts';
 import type { ContentType, HistoryRecord, ProgressRecord, ProgressStore } from './types.ts';
+import { packChunks, unlessAllFailed, writeEach, type ChunkLimits } from './write-chunks.ts';
 
 const T = CASSANDRA_TABLES.viewingProgress;
 const H = CASSANDRA_TABLES.watchHistory;
@@ -44,6 +45,36 @@ function toHistory(row: cassandra.types.Row): HistoryRecord {
   };
 }
 
+/**
+ * Multi-partition batches within Cassandra's default warning limits: at most 10 partitions
+ * (`unlogged_batch_across_partitions_warn_threshold`) and well under 5 KiB of data
+ * (`batch_size_warn_threshold`), as estimated by `rowBytes`.
+ */
+export const PROGRESS_CHUNK_LIMITS: ChunkLimits = { maxGroups: 10, maxBytes: 4 * 1024 };
+
+/**
+ * A generous estimate of a row's data in a mutation: two uuids, a nullable uuid, the enum, ints,
+ * the timestamp, and each cell's own timestamp and length; the device id as UTF-8.
+ */
+const rowBytes = (r: ProgressRecord) => 160 + 3 * r.deviceId.length;
+
+const { responseErrorCodes: codes } = cassandra.types;
+const UNAVAILABLE_CODES = new Set<number>([
+  codes.unavailableException,
+  codes.overloaded,
+  codes.isBootstrapping,
+  codes.writeTimeout,
+]);
+
+/** The cluster could not take the write now (no replica, overloaded, timed out): not one partition's fault. */
+export function isUnavailable(err: unknown): boolean {
+  return (
+    err instanceof cassandra.errors.NoHostAvailableError ||
+    err instanceof cassandra.errors.OperationTimedOutError ||
+    (err instanceof cassandra.errors.ResponseError && UNAVAILABLE_CODES.has(err.code))
+  );
+}
+
 function groupByProfile<T extends { profileId: string }>(records: readonly T[]): T[][] {
   const groups = new Map<string, T[]>();
   for (const r of records) {
@@ -56,9 +87,10 @@ function groupByProfile<T extends { profileId: string }>(records: readonly T[]):
 
 /**
  * Progress in Cassandra. Each write carries `USING TIMESTAMP` from the record's event time and
- * tie, so Cassandra's last-write-wins keeps the newest state whatever order writes arrive in;
- * writes for one profile go in one single-partition (unlogged, hence atomic) batch, or a plain
- * execute for a single row.
+ * tie, so Cassandra's last-write-wins keeps the newest state whatever order writes arrive in.
+ * A profile's rows always go in one request (a single-partition unlogged batch is atomic, a single
+ * row a plain execute); profiles whose partitions have the same replicas share an unlogged batch
+ * (stores/write-chunks.ts), so a flush tick of hundreds of profiles costs tens of requests.
  */
 export function cassandraProgressStore(client: cassandra.Client): ProgressStore {
   const insert = `INSERT INTO ${T} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
@@ -83,34 +115,65 @@ export function cassandraProgressStore(client: cassandra.Client): ProgressStore 
     records.sort((a, b) => b.lastWatchedAt.getTime() - a.lastWatchedAt.getTime() || b.tie - a.tie);
     return { records, hidden };
   }
+  const params = (r: ProgressRecord) => [
+    r.profileId,
+    r.titleId,
+    r.seriesId,
+    r.contentType,
+    r.positionSeconds,
+    r.durationSeconds,
+    r.completed,
+    r.deviceId,
+    r.lastWatchedAt,
+    r.tie,
+    recordTimestamp(r),
+  ];
+  /** Which nodes hold a profile's partition, as one key ('' before the driver knows the ring). */
+  const replicaKey = (profileId: string): string => {
+    const hosts = client.keyspace
+      ? client.getReplicas(client.keyspace, cassandra.types.Uuid.fromString(profileId).getBuffer())
+      : null;
+    return hosts
+      ? hosts
+          .map((h) => h.address)
+          .sort()
+          .join(',')
+      : '';
+  };
+  /** One request for some profiles' rows: a plain execute for one row, else an unlogged batch. */
+  const writeRows = async (rows: readonly ProgressRecord[]): Promise<void> => {
+    await (rows.length === 1
+      ? client.execute(insert, params(rows[0]!), idempotent)
+      : client.batch(
+          rows.map((r) => ({ query: insert, params: params(r) })),
+          { ...idempotent, logged: false },
+        ));
+  };
+  /** Each group (one profile's records) written, in as few requests as the replicas allow. */
+  const upsertGroups = async (groups: readonly (readonly ProgressRecord[])[]) => {
+    const live = groups.map((g, i) => ({ g, i })).filter(({ g }) => g.length > 0);
+    const chunks = packChunks(
+      live.map(({ g }) => replicaKey(g[0]!.profileId)),
+      live.map(({ g }) => g.reduce((n, r) => n + rowBytes(r), 0)),
+      PROGRESS_CHUNK_LIMITS,
+    );
+    const written = await writeEach(
+      live.length,
+      chunks,
+      (chunk) => writeRows(chunk.flatMap((k) => live[k]!.g)),
+      isUnavailable,
+    );
+    const outcomes: PromiseSettledResult<void>[] = groups.map(() => ({ status: 'fulfilled', value: undefined }));
+    live.forEach(({ i }, k) => (outcomes[i] = written[k]!));
+    return outcomes;
+  };
   return {
     async upsert(records) {
-      const params = (r: ProgressRecord) => [
-        r.profileId,
-        r.titleId,
-        r.seriesId,
-        r.contentType,
-        r.positionSeconds,
-        r.durationSeconds,
-        r.completed,
-        r.deviceId,
-        r.lastWatchedAt,
-        r.tie,
-        recordTimestamp(r),
-      ];
-      await Promise.all(
-        groupByProfile(records).map((group) =>
-          // A batch of one statement costs the coordinator more than the statement alone, and a
-          // single-row write is atomic anyway: the usual flush (one title) is a plain execute.
-          group.length === 1
-            ? client.execute(insert, params(group[0]!), idempotent)
-            : client.batch(
-                group.map((r) => ({ query: insert, params: params(r) })),
-                { ...idempotent, logged: false },
-              ),
-        ),
-      );
+      const outcomes = await upsertGroups(groupByProfile(records));
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
     },
+    upsertEach: async (groups) => unlessAllFailed(await upsertGroups(groups)),
     async get(profileId, titleId) {
       const rs = await client.execute(
         `SELECT ${COLUMNS} FROM ${T} WHERE profile_id = ? AND title_id = ?`,

@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import { TTL_SECONDS } from './names.ts';
 import type { ContentType, HistoryRecord, ProgressRecord, ProgressStore } from './types.ts';
+import { unlessAllFailed } from './write-chunks.ts';
 
 interface Row {
   profile_id: string;
@@ -59,7 +60,9 @@ function decodeCursor(cursor: string): { at: Date; titleId: string } | null {
 
 /** Progress in PGlite with Cassandra's rules: last write (by event time, then tie) wins, rows expire. */
 export function embeddedProgressStore(sql: postgres.Sql): ProgressStore {
-  return {
+  const store: ProgressStore = {
+    // One transaction per group: PGlite runs one statement at a time anyway.
+    upsertEach: async (groups) => unlessAllFailed(await Promise.allSettled(groups.map((g) => store.upsert(g)))),
     async upsert(records) {
       if (records.length === 0) return;
       const rows = records.map((r) => ({
@@ -161,4 +164,5 @@ export function embeddedProgressStore(sql: postgres.Sql): ProgressStore {
     },
     async close() {},
   };
+  return store;
 }

@@ -150,6 +150,11 @@ export interface Page<T> {
 export interface ProgressStore {
   /** Writes records; for each (profile, title) the record with the latest `lastWatchedAt` wins, in any order. */
   upsert(records: readonly ProgressRecord[]): Promise<void>;
+  /**
+   * Writes groups (each one profile's records, as `upsert`) in as few requests as the store can,
+   * and answers each group's own outcome, in order; rejects only when no group was written.
+   */
+  upsertEach(groups: readonly (readonly ProgressRecord[])[]): Promise<PromiseSettledResult<void>[]>;
   get(profileId: string, titleId: string): Promise<ProgressRecord | null>;
   /** Every live record of a profile, most recently watched first. */
   listForProfile(profileId: string): Promise<ProgressRecord[]>;

@@ -94,6 +94,33 @@ describe.each(IMPLEMENTATIONS)('%s stores', (impl) => {
       );
     });
 
+    it("writes many profiles' groups in one call, each answered and stored as upsert would store it", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 40 }),
+          fc.integer({ min: 1, max: 300 }),
+          async (sizes, deviceChars) => {
+            // Groups of several sizes (an empty one among them) and long device ids: the store
+            // packs them into requests by replicas, partitions and bytes.
+            const groups = sizes.map((n) => {
+              const profileId = randomUUID();
+              return Array.from({ length: n }, (_, i) =>
+                record({ profileId, positionSeconds: i, deviceId: 'd'.repeat(deviceChars) }),
+              );
+            });
+            const outcomes = await stores.progress.upsertEach(groups);
+            expect(outcomes.map((o) => o.status)).toEqual(groups.map(() => 'fulfilled'));
+            for (const group of groups) {
+              if (group.length === 0) continue;
+              const stored = await stores.progress.listForProfile(group[0]!.profileId);
+              expect(stored.sort((a, b) => a.positionSeconds - b.positionSeconds)).toEqual(group);
+            }
+          },
+        ),
+        { numRuns: 6 },
+      );
+    });
+
     it("lists a profile's titles most recently watched first, and no other profile's", async () => {
       const profileId = randomUUID();
       const t0 = Date.parse('2026-11-02T00:00:00Z');

@@ -1,4 +1,5 @@
 import { afterEach } from 'vitest';
+import type { ProgressRecord, ProgressStore } from '../../src/stores/types.ts';
 
 /**
  * Replaces a store method for one test (the app's store guard reads the method on every call) and
@@ -20,4 +21,23 @@ export function interceptor() {
     undos.push(() => (store[method] = original));
   }
   return { intercept, restore };
+}
+
+type Intercept = ReturnType<typeof interceptor>['intercept'];
+
+/**
+ * Makes the progress store refuse one profile's rows, as a write the store itself refused, and
+ * write everyone else's in the same call.
+ */
+export function refuseProfileWrites(intercept: Intercept, progress: ProgressStore, profileId: string): void {
+  const refused = (group: readonly ProgressRecord[]) => group.some((r) => r.profileId === profileId);
+  intercept(progress, 'upsertEach', (upsertEach) => async (groups) => {
+    const written = await upsertEach.call(
+      progress,
+      groups.map((g) => (refused(g) ? [] : g)),
+    );
+    return written.map((outcome, i) =>
+      refused(groups[i]!) ? { status: 'rejected', reason: new Error('write timeout (injected)') } : outcome,
+    );
+  });
 }
