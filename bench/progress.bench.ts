@@ -156,7 +156,7 @@ export default async function run(log: (line: string) => void): Promise<BenchRow
       const batchRow = await compare(
         `progress flush batch, 1 title per profile, ${partsPerBatch} profiles per request`,
         {
-          name: `POST /internal/v1/progress/flush-batch (as the flush relay sends it; group commit: replica-set batches + one Kafka send)`,
+          name: 'POST /internal/v1/progress/flush-batch (as the flush relay sends it; group commit: replica-set batches + one Kafka send)',
           op: async () => {
             batches += 1;
             const parts = batchRows().map(({ profileId, entry }) => ({

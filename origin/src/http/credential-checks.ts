@@ -59,9 +59,9 @@ const CREDENTIAL_WINDOW_MS = (SERVICE_TOKEN_TTL_S + 3 * CLOCK_TOLERANCE_S) * 100
 
 /**
  * The credential ids seen, each kept at least until its credential has expired (plus the clock
- * tolerance): after that the credential is refused as expired anyway. Generations rotate every
- * `CREDENTIAL_WINDOW_MS`, so an id is kept between one and two windows, and memory holds at most
- * two windows' credentials. Per origin instance: with several instances behind a balancer each
+ * tolerance): after that the credential is refused as expired anyway. Generations rotate at the
+ * first claim `CREDENTIAL_WINDOW_MS` or more after the last rotation, so an id is kept at least one
+ * window, and memory holds about two windows' credentials. Per origin instance: with several instances behind a balancer each
  * refuses the replays it sees itself, so a replay sent to another instance within the
  * credential's 60 s passes; the body, method and path binding still limit it to repeating exactly
  * the same request.
@@ -73,11 +73,10 @@ export class SeenCredentials {
 
   /** Records `jti` as used; false when it was already used and has not expired. */
   claim(jti: string, expSeconds: number, now = Date.now()): boolean {
-    if (this.#rotatesAt === null) this.#rotatesAt = now + CREDENTIAL_WINDOW_MS;
-    while (now >= this.#rotatesAt) {
-      this.#seen.rotate();
-      this.#rotatesAt += CREDENTIAL_WINDOW_MS;
-    }
+    // Whatever is older than the window an id was last rotated in has expired: a late rotation
+    // only keeps expired ids a window longer, and those are never mistaken for a replay.
+    if (this.#rotatesAt !== null && now >= this.#rotatesAt) this.#seen.rotate();
+    if (this.#rotatesAt === null || now >= this.#rotatesAt) this.#rotatesAt = now + CREDENTIAL_WINDOW_MS;
     const until = this.#seen.get(jti);
     if (until !== undefined && until >= now) return false;
     this.#seen.set(jti, (expSeconds + CLOCK_TOLERANCE_S) * 1000);

@@ -50,7 +50,7 @@ function toHistory(row: cassandra.types.Row): HistoryRecord {
  * (`unlogged_batch_across_partitions_warn_threshold`) and well under 5 KiB of data
  * (`batch_size_warn_threshold`), as estimated by `rowBytes`.
  */
-export const PROGRESS_CHUNK_LIMITS: ChunkLimits = { maxGroups: 10, maxBytes: 4 * 1024 };
+const PROGRESS_CHUNK_LIMITS: ChunkLimits = { maxGroups: 10, maxBytes: 4 * 1024 };
 
 /**
  * A generous estimate of a row's data in a mutation: two uuids, a nullable uuid, the enum, ints,
@@ -67,7 +67,7 @@ const UNAVAILABLE_CODES = new Set<number>([
 ]);
 
 /** The cluster could not take the write now (no replica, overloaded, timed out): not one partition's fault. */
-export function isUnavailable(err: unknown): boolean {
+function isUnavailable(err: unknown): boolean {
   return (
     err instanceof cassandra.errors.NoHostAvailableError ||
     err instanceof cassandra.errors.OperationTimedOutError ||
