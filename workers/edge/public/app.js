@@ -31,6 +31,8 @@ const state = (window.edgeflix = {
   playingFrom: null,
   currentTime: 0,
   renditions: [],
+  /** The video renditions the manifest offers this device, labelled as `renditions` are. */
+  ladder: [],
   errors: [],
   heartbeats: 0,
   capabilities: null,
@@ -259,7 +261,14 @@ async function play(item) {
   schedulePoll(false);
   show('player');
   $('now-playing').textContent = item.name;
-  Object.assign(state, { playing: item, firstFrameMs: null, playingFrom: null, currentTime: 0, renditions: [] });
+  Object.assign(state, {
+    playing: item,
+    firstFrameMs: null,
+    playingFrom: null,
+    currentTime: 0,
+    renditions: [],
+    ladder: [],
+  });
   state.capabilities = deviceCapabilities();
   const video = $('video');
   const started = performance.now();
@@ -300,12 +309,21 @@ async function play(item) {
   });
   // Protected titles: Clear Key licences from the edge (protection.js).
   player.setProtectionData(clearKeyProtection(item.id, state.profileToken));
+  // The renditions listed are the ones rendered. The one current at STREAM_INITIALIZED is only
+  // the one being fetched: with fast switching, dash.js may replace it before the first frame, so
+  // the first rendered change replaces that guess.
+  let rendered = false;
   player.on(dashjs.MediaPlayer.events.QUALITY_CHANGE_RENDERED, (e) => {
-    if (e.mediaType === 'video') rendition(e.newRepresentation);
+    if (e.mediaType !== 'video') return;
+    if (!rendered) state.renditions = [];
+    rendered = true;
+    if (e.oldRepresentation) rendition(e.oldRepresentation);
+    rendition(e.newRepresentation);
   });
   player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
+    state.ladder = player.getRepresentationsByType('video').map(renditionLabel);
     const first = player.getCurrentRepresentationForType('video');
-    if (first && state.renditions.length === 0) rendition(first);
+    if (first && !rendered && state.renditions.length === 0) rendition(first);
   });
   player.on(dashjs.MediaPlayer.events.ERROR, (e) => fail(`dash.js: ${JSON.stringify(e.error?.message ?? e.error)}`));
   const onFrame = () => {
@@ -327,10 +345,11 @@ async function play(item) {
   heartbeatTimer = setInterval(() => void heartbeat(), HEARTBEAT_MS);
 }
 
+const renditionLabel = (r) => `${r.height}p@${r.bandwidth}`;
+
 function rendition(r) {
-  const label = `${r.height}p@${r.bandwidth}`;
-  if (state.renditions.at(-1) !== label) state.renditions.push(label);
-  stat('rendition', `${label} (${state.renditions.join(' → ')})`);
+  if (state.renditions.at(-1) !== renditionLabel(r)) state.renditions.push(renditionLabel(r));
+  stat('rendition', `${renditionLabel(r)} (${state.renditions.join(' → ')})`);
 }
 
 function deviceId() {
