@@ -1,31 +1,17 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { runner } from 'node-pg-migrate';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../auth/passwords.ts';
+import { serveWire, type WireServer } from '../db/embedded-wire.ts';
 import { DEMO_CREDENTIALS, demoAccountId } from './accounts.ts';
 import { generateCatalog } from './catalog.ts';
 import { chunkSizes, seedDatabase } from './write.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/postgres', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 describe('chunkSizes', () => {
   it('covers every row with full chunks then power-of-two remainders', () => {
@@ -39,18 +25,16 @@ describe('chunkSizes', () => {
   });
 });
 
-describe('seedDatabase against PGlite over pglite-socket', () => {
+describe('seedDatabase against PGlite over the embedded wire server', () => {
   let db: PGlite;
-  let server: PGLiteSocketServer;
+  let server: WireServer;
   let sql: postgres.Sql;
   let url: string;
 
   beforeAll(async () => {
     db = await PGlite.create({ extensions: { pg_trgm, unaccent } });
-    const port = await freePort();
-    server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
-    await server.start();
-    url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    server = await serveWire(db, { host: '127.0.0.1', port: 0, maxConnections: 4 });
+    url = `postgres://postgres@${server.address}/postgres`;
     await runner({
       databaseUrl: url,
       dir: MIGRATIONS_DIR,

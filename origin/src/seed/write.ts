@@ -1,6 +1,6 @@
 /**
  * Writes the generated catalog and the demo accounts into PostgreSQL (or PGlite over
- * pglite-socket): plain multi-row INSERTs, no COPY, no extensions.
+ * origin/src/db/embedded-wire.ts): plain multi-row INSERTs, no COPY, no extensions.
  *
  * Idempotent: lookup tables are upserted only when a value differs, catalog rows use
  * ON CONFLICT DO NOTHING, and accounts are created only when their email is missing, so

@@ -50,6 +50,7 @@ export async function createStores(config: Config, log: Logger, options: StoreOp
       : await startEmbeddedPostgres(
           config.EMBEDDED_DATA_DIR === ':memory:' ? null : config.EMBEDDED_DATA_DIR,
           config.EMBEDDED_PG_PORT,
+          { onDisconnect: (reason) => log.warn('embedded_connection_cut', { reason }) },
         );
     const url = config.DATABASE_URL ?? embedded!.url;
     if (migrate) await migratePostgres(url, { embedded: true, log: say });
