@@ -22,6 +22,7 @@ import { seedDatabase } from '../origin/src/seed/write.ts';
 import { makeTestKeys } from '../origin/test/support/keys.ts';
 import { TEST_TOKEN_SETTINGS } from '../origin/test/support/origin.ts';
 import { freshDatabase, freshKeyspace, freshTopicPrefix, requireStack } from '../origin/test/support/stack.ts';
+import { errorReport } from './chaos/logs.ts';
 import { doEviction, nodeKill, proxyDelay, proxyDrop, schedule, sleep, type FaultContext } from './chaos/faults.ts';
 import { Load, makeProfiles, type LoadOptions, type PlayableTitle } from './chaos/load.ts';
 import { killAndWait, killTree, startOrigin, type OriginProcess } from './chaos/processes.ts';
@@ -87,6 +88,7 @@ async function main(): Promise<number> {
   );
   const runDir = await mkdtemp(path.join(tmpdir(), 'edgeflix-chaos-'));
   let ok = false;
+  let loggedErrors = 0;
   try {
     const db = await freshDatabase(stack.DATABASE_URL, 'chaos');
     if (!KEEP) cleanup.push(() => db.drop());
@@ -344,6 +346,10 @@ async function main(): Promise<number> {
       skipped: load.skipped,
     });
     if (lag !== 0) report.splice(-1, 0, `completion consumer lag at the end: ${lag} (history checked all the same)`);
+    // Not a verdict (a fault may log errors by design), but a 500 in the refusals says why here.
+    const logged = await errorReport([originLog, edgeLog]);
+    loggedErrors = logged.total;
+    report.splice(-1, 0, ...logged.lines);
     for (const line of report) process.stdout.write(`${line}\n`);
     const reportFile = path.join(tmpdir(), `edgeflix-chaos-report-${Date.now()}.txt`);
     await writeFile(reportFile, report.join('\n') + '\n');
@@ -353,8 +359,8 @@ async function main(): Promise<number> {
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
     if (cluster?.stopAfter) await clusterDown((line) => say(`cluster: ${line}`));
-    // A failed run keeps its folder: the origin's and the edge's logs say what went wrong.
-    if (!KEEP && ok) await rm(runDir, { recursive: true, force: true });
+    // A failed run, or one that logged errors, keeps its folder: the origin's and the edge's logs.
+    if (!KEEP && ok && loggedErrors === 0) await rm(runDir, { recursive: true, force: true });
     else say(`run folder kept: ${runDir} (origin.log, edge.log)`);
   }
 }
