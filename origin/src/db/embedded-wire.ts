@@ -96,9 +96,13 @@ class SessionTurns<T> {
   }
 }
 
+/** One set of turns per database, however many servers serve it. */
+const turnsOf = new WeakMap<PGlite, SessionTurns<object>>();
+
 export async function serveWire(db: PGlite, options: WireServerOptions): Promise<WireServer> {
   const holdLimitMs = options.holdLimitMs ?? 60_000;
-  const turns = new SessionTurns<Connection>();
+  const turns = turnsOf.get(db) ?? new SessionTurns<object>();
+  turnsOf.set(db, turns);
   const connections = new Set<Connection>();
 
   /** Runs protocol bytes on the session; the caller holds its turn. */
