@@ -88,6 +88,31 @@ describe('the edge breaker around the origin', () => {
     await expectCloses(again, owner);
   });
 
+  it('answers the Durable Objects that call the origin at once as it half-opens with answers or 503s, never a 500', async () => {
+    const { owner, refusal } = await openBreaker();
+    await calm(owner);
+    await new Promise((r) => setTimeout(r, Number(refusal.headers.get('retry-after')) * 1000 + 200));
+    // Fresh profiles: each one's buffer learns its stored progress from the origin, through the
+    // isolate's breaker, inside its own Durable Object (its own I/O context).
+    const readers = Array.from({ length: 6 }, () => newOwner());
+    const answers = await Promise.all(
+      readers.map(async (reader) =>
+        SELF.fetch(`${EDGE}/v1/progress/${titleId}`, {
+          headers: { authorization: `Bearer ${await profileToken(reader)}` },
+        }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    for (const answer of answers) {
+      if (answer.status === 503) expect(answer.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      await answer.body?.cancel();
+    }
+    expect(statuses.every((s) => s === 404 || s === 503)).toBe(true);
+    // The probe went through, and closed the breaker.
+    expect(statuses).toContain(404);
+    expect(originBreakerState()).toBe('closed');
+  });
+
   it('while the origin cannot answer, a manifest is built from the colo\u2019s cached catalog copy and marked stale-catalog', async () => {
     const viewer = newOwner();
     const token = await profileToken(viewer);
