@@ -133,7 +133,7 @@ describe('the sampling breaker', () => {
     for (let i = 0; i < 10; i++) breaker.failure(false, t);
     expect(breaker.admit(t + 1_000)).toEqual({ go: false, retryAfterMs: 4_000 });
     expect(breaker.admit(t + 5_000)).toEqual({ go: true, probe: true });
-    expect(breaker.admit(t + 5_001).go).toBe(false);
+    expect(breaker.admit(t + 5_001)).toEqual({ go: false, retryAfterMs: 1_000 });
     // A call admitted before it opened reports late: it changes nothing.
     breaker.success(false, t + 5_002);
     expect(breaker.state).toBe('half_open');

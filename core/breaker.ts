@@ -30,6 +30,9 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 /** Go ahead (as the half-open probe or not), or refused for about `retryAfterMs`. */
 export type Admission = { go: true; probe: boolean } | { go: false; retryAfterMs: number };
 
+/** What a caller refused while the probe is out is told to wait. */
+const HALF_OPEN_RETRY_MS = 1000;
+
 /** Buckets in a window: at least 5, at most a second each. */
 const bucketsFor = (windowMs: number) => Math.max(5, Math.ceil(windowMs / 1000));
 
@@ -77,8 +80,8 @@ export class SamplingBreaker {
       this.#probeAt = now;
       return { go: true, probe: true };
     }
-    // The probe's answer decides; until then, as long as the breaker stayed open.
-    return { go: false, retryAfterMs: this.settings.halfOpenAfterMs };
+    // The probe's answer decides, usually within a round trip: come back in a second.
+    return { go: false, retryAfterMs: Math.min(HALF_OPEN_RETRY_MS, this.settings.halfOpenAfterMs) };
   }
 
   /** A call admitted with `probe` succeeded. */
