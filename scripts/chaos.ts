@@ -52,7 +52,7 @@ const LOAD: LoadOptions = SHORT
   ? { profiles: 100, titlesPerProfile: 3, twoDevices: 0.3, rate: 20, minBeatsToEnd: 4, maxInFlight: 64 }
   : { profiles: 300, titlesPerProfile: 3, twoDevices: 0.3, rate: 40, minBeatsToEnd: 15, maxInFlight: 100 };
 const PLAN = SHORT
-  ? { originKills: 2, rounds: 1, windowMs: 8000, nodeDownMs: 8000, budgetMs: 150_000, drainTimeoutMs: 90_000 }
+  ? { originKills: 2, rounds: 1, windowMs: 8000, nodeDownMs: 8000, budgetMs: 240_000, drainTimeoutMs: 90_000 }
   : {
       originKills: 20,
       rounds: 2,
