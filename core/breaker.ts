@@ -101,7 +101,8 @@ export class SamplingBreaker {
       return;
     }
     if (this.#state !== 'closed') return;
-    const { ok, failed } = this.#count(now, false);
+    this.#count(now, false);
+    const { ok, failed } = this.#window(now);
     const total = ok + failed;
     if (total < (this.settings.windowMs / 1000) * this.settings.minimumRps) return;
     if (failed > this.settings.threshold * total) this.#open(now);
@@ -123,8 +124,8 @@ export class SamplingBreaker {
     this.#failed.fill(0);
   }
 
-  /** Counts one outcome in its bucket; answers the window's totals. */
-  #count(now: number, success: boolean): { ok: number; failed: number } {
+  /** Counts one outcome in its bucket. */
+  #count(now: number, success: boolean): void {
     const index = Math.floor(now / this.#bucketMs);
     const slot = index % this.#index.length;
     if (this.#index[slot] !== index) {
@@ -134,6 +135,11 @@ export class SamplingBreaker {
     }
     if (success) this.#ok[slot]! += 1;
     else this.#failed[slot]! += 1;
+  }
+
+  /** The outcomes of the window that ends at `now`. */
+  #window(now: number): { ok: number; failed: number } {
+    const index = Math.floor(now / this.#bucketMs);
     let ok = 0;
     let failed = 0;
     const oldest = index - this.#index.length + 1;

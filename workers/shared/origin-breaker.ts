@@ -36,7 +36,6 @@ const PROBE_TIMEOUT_MS = 30_000;
 
 interface Isolate {
   source: string | undefined;
-  settings: OriginBreakerSettings;
   breaker: SamplingBreaker;
 }
 let isolate: Isolate | undefined;
@@ -62,7 +61,7 @@ function breakerFor(env: Pick<Env, 'ORIGIN_BREAKER'>): Isolate {
     },
     (state) => isolateMetrics.count('edge_origin_breaker_events_total', { event: EVENTS[state] }),
   );
-  isolate = { source: env.ORIGIN_BREAKER, settings, breaker };
+  isolate = { source: env.ORIGIN_BREAKER, breaker };
   return isolate;
 }
 

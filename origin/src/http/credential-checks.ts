@@ -61,8 +61,8 @@ const CREDENTIAL_WINDOW_MS = (SERVICE_TOKEN_TTL_S + 3 * CLOCK_TOLERANCE_S) * 100
  * The credential ids seen, each kept at least until its credential has expired (plus the clock
  * tolerance): after that the credential is refused as expired anyway. Generations rotate at the
  * first claim `CREDENTIAL_WINDOW_MS` or more after the last rotation, so an id is kept at least one
- * window, and memory holds about two windows' credentials. Per origin instance: with several instances behind a balancer each
- * refuses the replays it sees itself, so a replay sent to another instance within the
+ * window, and memory holds about two windows' credentials. Per origin instance: with several
+ * instances behind a balancer each refuses the replays it sees itself, so a replay sent to another instance within the
  * credential's 60 s passes; the body, method and path binding still limit it to repeating exactly
  * the same request.
  */

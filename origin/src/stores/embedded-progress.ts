@@ -61,21 +61,9 @@ function decodeCursor(cursor: string): { at: Date; titleId: string } | null {
 /** Progress in PGlite with Cassandra's rules: last write (by event time, then tie) wins, rows expire. */
 export function embeddedProgressStore(sql: postgres.Sql): ProgressStore {
   const store: ProgressStore = {
-    // One transaction per group, one after another: PGlite runs one statement at a time anyway,
-    // and transactions open at once on several pooled connections interleave on its one session
-    // ("portal does not exist").
-    async upsertEach(groups) {
-      const outcomes: PromiseSettledResult<void>[] = [];
-      for (const group of groups) {
-        try {
-          await store.upsert(group);
-          outcomes.push({ status: 'fulfilled', value: undefined });
-        } catch (reason) {
-          outcomes.push({ status: 'rejected', reason });
-        }
-      }
-      return unlessAllFailed(outcomes);
-    },
+    // One transaction per group: PGlite runs one at a time anyway, its connections taking turns
+    // on its one session (origin/src/db/embedded-wire.ts).
+    upsertEach: async (groups) => unlessAllFailed(await Promise.allSettled(groups.map((g) => store.upsert(g)))),
     async upsert(records) {
       if (records.length === 0) return;
       const rows = records.map((r) => ({

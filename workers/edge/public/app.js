@@ -323,7 +323,7 @@ async function play(item) {
   player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
     state.ladder = player.getRepresentationsByType('video').map(renditionLabel);
     const first = player.getCurrentRepresentationForType('video');
-    if (first && !rendered && state.renditions.length === 0) rendition(first);
+    if (first && state.renditions.length === 0) rendition(first);
   });
   player.on(dashjs.MediaPlayer.events.ERROR, (e) => fail(`dash.js: ${JSON.stringify(e.error?.message ?? e.error)}`));
   const onFrame = () => {
